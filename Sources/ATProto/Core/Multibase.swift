@@ -73,7 +73,8 @@ public enum Multibase {
                 out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
             }
         }
-        // Leftover bits must be zero padding (canonical encoding only).
+        // A whole spare character, or non-zero leftover bits, is not a canonical encoding.
+        if bits >= 5 { throw .invalidPadding }
         if bits > 0, buffer & ((1 << UInt32(bits)) - 1) != 0 { throw .invalidPadding }
         return out
     }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Access to the public atproto interop vectors in `../shared/interop` (relative to the repository),
+/// or the folder named by `PDS_INTEROP_DIR`. A missing folder is a test failure, never a skip.
+enum Interop {
+    struct Missing: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "interop vectors not found at \(path) (set PDS_INTEROP_DIR)" }
+    }
+
+    static var directory: URL {
+        if let dir = ProcessInfo.processInfo.environment["PDS_INTEROP_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir, isDirectory: true)
+        }
+        // <repo>/Tests/ATProtoTests/Utilities/Interop.swift -> <repo>/../shared/interop
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()  // Utilities
+            .deletingLastPathComponent()  // ATProtoTests
+            .deletingLastPathComponent()  // Tests
+            .deletingLastPathComponent()  // repo
+            .deletingLastPathComponent()
+            .appendingPathComponent("shared/interop", isDirectory: true)
+    }
+
+    static func data(_ relativePath: String) throws -> Data {
+        let url = directory.appendingPathComponent(relativePath)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw Missing(path: url.path) }
+        return try Data(contentsOf: url)
+    }
+
+    /// Lines of a `.txt` vector file: blank lines and `#` comments skipped, never trimmed.
+    static func lines(_ relativePath: String) throws -> [String] {
+        let text = String(decoding: try data(relativePath), as: UTF8.self)
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in line.hasSuffix("\r") ? String(line.dropLast()) : String(line) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// A JSON vector file decoded as Foundation JSON objects.
+    static func json(_ relativePath: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: data(relativePath), options: [.fragmentsAllowed])
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from relativePath: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: data(relativePath))
+    }
+}
