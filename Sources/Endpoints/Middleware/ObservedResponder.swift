@@ -1,0 +1,109 @@
+import Hummingbird
+import Logging
+
+/// The outermost layer of every request: request id, in-flight gauge, request metrics and the one
+/// log event per request. It wraps the router so it also sees requests no route matched.
+///
+/// Metrics and the log event are recorded when the response leaves the handler if the body length
+/// is known (buffered bodies), or after the last byte is written for streamed bodies.
+struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == PDSRequestContext {
+    typealias Context = PDSRequestContext
+
+    let inner: Inner
+    let metrics: HTTPMetrics
+    let maxRequestBodyBytes: Int
+
+    /// The `route` label of requests that matched no route.
+    static var unmatchedRoute: String { "other" }
+
+    func respond(to request: Request, context: PDSRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        var context = context
+        let requestID = RequestID.resolve(request.headers[RequestID.headerName])
+        context.requestID = requestID
+        context.maxUploadSize = maxRequestBodyBytes
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        metrics.inFlight.increment()
+
+        var response: Response
+        do {
+            response = try await inner.respond(to: request, context: context)
+        } catch {
+            response = ErrorResponder.response(for: error, request: request, logger: context.logger)
+        }
+        response.headers[RequestID.headerName] = requestID
+
+        let route = Self.routeLabel(context.endpointPath)
+        let status = response.status
+        let observation = Observation(
+            metrics: metrics,
+            logger: context.logger,
+            method: request.method,
+            path: request.uri.path,
+            route: route,
+            status: status,
+            start: start
+        )
+        if let length = response.body.contentLength {
+            observation.finish(bytes: request.method == .head ? 0 : length)
+        } else {
+            let body = response.body
+            response.body = ResponseBody { writer in
+                let counting = CountingResponseBodyWriter(parent: writer)
+                do {
+                    try await body.write(counting)
+                } catch {
+                    observation.finish(bytes: counting.counter.value)
+                    throw error
+                }
+                observation.finish(bytes: counting.counter.value)
+            }
+        }
+        return response
+    }
+
+    /// Maps the router's endpoint path to a bounded label.
+    static func routeLabel(_ endpointPath: String?) -> String {
+        guard let endpointPath, endpointPath != "NotFound", endpointPath != XRPCRoutes.wildcardPath else {
+            return unmatchedRoute
+        }
+        return endpointPath
+    }
+}
+
+/// What the request log and metrics need once the response is done.
+struct Observation: Sendable {
+    let metrics: HTTPMetrics
+    let logger: Logger
+    let method: HTTPRequest.Method
+    let path: String
+    let route: String
+    let status: HTTPResponse.Status
+    let start: ContinuousClock.Instant
+
+    func finish(bytes: Int) {
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        metrics.inFlight.decrement()
+        metrics.record(method: method, route: route, status: status, durationNanoseconds: nanoseconds, responseBytes: bytes)
+        guard logger.logLevel <= .info else { return }
+        logger.info(
+            "\(method.rawValue) \(route) \(status.code)",
+            metadata: [
+                "method": .string(method.rawValue),
+                "path": .string(path),
+                "route": .string(route),
+                "status": .stringConvertible(status.code),
+                "duration_ms": .string(Self.milliseconds(nanoseconds)),
+                "bytes": .stringConvertible(bytes),
+            ]
+        )
+    }
+
+    /// Milliseconds with three decimals.
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let micros = max(0, nanoseconds / 1000)
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

@@ -1,0 +1,15 @@
+import Hummingbird
+
+/// Catches every error a route throws and answers with the XRPC error body, so no handler can
+/// produce an empty 500.
+struct XRPCErrorMiddleware: RouterMiddleware {
+    typealias Context = PDSRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return ErrorResponder.response(for: error, request: request, logger: context.logger)
+        }
+    }
+}

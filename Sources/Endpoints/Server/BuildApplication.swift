@@ -1,0 +1,84 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import Telemetry
+
+/// The SwiftPDS HTTP application.
+///
+/// Layers, outermost first: ``ObservedResponder`` (request id, metrics, request log), then per
+/// route CORS, error conversion (every error becomes an XRPC error body) and gzip compression.
+///
+/// - Parameters:
+///   - onServerRunning: called once the listener is bound, with the bound port.
+///   - extraRoutes: registers more XRPC methods (tests; features add theirs in ``registerXRPCMethods``).
+public func buildApplication(
+    settings: ServerSettings,
+    dependencies: ServerDependencies,
+    onServerRunning: @escaping @Sendable (_ boundPort: Int) async -> Void = { _ in },
+    extraRoutes: (XRPCRouter) -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(settings: settings, dependencies: dependencies, extraRoutes: extraRoutes)
+    let responder = ObservedResponder(
+        inner: router.buildResponder(),
+        metrics: HTTPMetrics(factory: dependencies.metrics.factory),
+        maxRequestBodyBytes: settings.maxRequestBodyBytes
+    )
+    return Application(
+        responder: responder,
+        server: makeServerBuilder(),
+        configuration: ApplicationConfiguration(
+            address: .hostname(settings.bindAddress, port: settings.port),
+            serverName: nil
+        ),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: dependencies.logger
+    )
+}
+
+/// The routes and middleware of the application, without the outer observation layer.
+func buildRouter(
+    settings: ServerSettings,
+    dependencies: ServerDependencies,
+    extraRoutes: (XRPCRouter) -> Void
+) -> Router<PDSRequestContext> {
+    let router = Router(context: PDSRequestContext.self, options: [.autoGenerateHeadEndpoints])
+    // Middleware applies to routes added after it, so it comes first.
+    router.add(middleware: CORSMiddleware())
+    router.add(middleware: XRPCErrorMiddleware())
+    router.add(middleware: GzipMiddleware(minimumBytes: settings.gzipMinimumBytes, level: settings.gzipLevel))
+
+    BasicRoutes.add(to: router, settings: settings, health: dependencies.health)
+    HealthRoutes.add(to: router, health: dependencies.health)
+    MetricsRoute.add(to: router, metrics: dependencies.metrics)
+    WellKnownRoutes.add(to: router, settings: settings)
+
+    let xrpc = XRPCRouter()
+    registerXRPCMethods(xrpc, settings: settings, dependencies: dependencies)
+    extraRoutes(xrpc)
+    XRPCRoutes.add(to: router, dispatcher: xrpc.makeDispatcher())
+    return router
+}
+
+/// Every XRPC method the server implements: one line per feature.
+func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependencies: ServerDependencies) {
+    DescribeServer.add(to: xrpc, settings: settings)
+}
+
+/// HTTP/1.1 today; the firehose will switch this to `.http1WebSocketUpgrade(...)`.
+func makeServerBuilder() -> HTTPServerBuilder {
+    .http1()
+}
+
+/// One route, `/xrpc/_health` answering `{"version": ...}`, and no middleware: the baseline the
+/// middleware stack is benchmarked against.
+public func buildBareApplication(settings: ServerSettings) -> some ApplicationProtocol {
+    let router = Router()
+    let body = JSONBody.errorlessVersionBody(settings.version)
+    router.get(RouterPath(XRPCRoutes.healthPath)) { _, _ in
+        Response(status: .ok, headers: [.contentType: JSONBody.contentType], body: .init(byteBuffer: body))
+    }
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(settings.bindAddress, port: settings.port), serverName: nil)
+    )
+}

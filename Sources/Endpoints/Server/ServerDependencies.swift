@@ -1,0 +1,16 @@
+import Logging
+import Telemetry
+
+/// The shared services the HTTP layer uses. Tests make their own per test.
+public struct ServerDependencies: Sendable {
+    public var metrics: TelemetryMetrics
+    public var health: HealthRegistry
+    /// Logger for the server and every request; each request adds `request_id` to its metadata.
+    public var logger: Logger
+
+    public init(metrics: TelemetryMetrics, health: HealthRegistry, logger: Logger) {
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+    }
+}
