@@ -1,0 +1,174 @@
+import CoreMetrics
+import Foundation
+import GRDB
+import Logging
+
+/// The server's one SQLite database (`<data>/pds.sqlite`), opened as a GRDB `DatabasePool` in WAL mode
+/// with `synchronous=NORMAL`, a 5 s busy timeout and foreign keys on.
+///
+/// Every access goes through ``read(kind:_:)`` / ``write(kind:_:)``, which are async (GRDB runs the work on
+/// its own dispatch queues, never on the caller's event loop) and record
+/// `pds_db_query_duration_seconds{kind}` and `pds_db_errors_total{kind}`.
+public final class Database: Sendable {
+    /// Path of the SQLite file.
+    public let path: String
+    /// The underlying GRDB pool, for Storage-internal stores that need GRDB APIs directly.
+    public let pool: DatabasePool
+    let logger: Logger
+    let metrics: DatabaseMetrics
+    let identity: FileIdentity?
+
+    private init(path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics) {
+        self.path = path
+        self.pool = pool
+        self.logger = logger
+        self.metrics = metrics
+        self.identity = FileIdentity(path: path)
+    }
+
+    /// Opens (creating if needed) the database at `path`. The parent directory must exist.
+    ///
+    /// - Parameters:
+    ///   - metricsFactory: where database metrics go; `nil` uses the global `MetricsSystem.factory`.
+    ///   - busyTimeout: how long a writer waits for the lock before failing with `SQLITE_BUSY`.
+    public static func open(
+        path: String,
+        metricsFactory: (any MetricsFactory)? = nil,
+        logger: Logger,
+        busyTimeout: Duration = .seconds(5),
+        maximumReaderCount: Int = 8
+    ) async throws(StorageError) -> Database {
+        var configuration = Configuration()
+        configuration.label = "pds"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
+        configuration.maximumReaderCount = maximumReaderCount
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            let reason = (error as? DatabaseError)?.message ?? "\(error)"
+            throw StorageError(.openFailed, "cannot open database '\(path)': \(reason)", underlying: error)
+        }
+        let database = Database(
+            path: path, pool: pool, logger: logger,
+            metrics: DatabaseMetrics(factory: metricsFactory ?? MetricsSystem.factory))
+        // Prove the file is a usable SQLite database now rather than at the first request.
+        do throws(StorageError) {
+            let mode = try await database.read(kind: "open") { db in
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+            }
+            guard mode.lowercased() == "wal" else {
+                throw StorageError(.openFailed, "database '\(path)' is not in WAL mode (journal_mode=\(mode))")
+            }
+        } catch {
+            try? pool.close()
+            throw StorageError(.openFailed, "cannot open database '\(path)': \(error.message)", underlying: error.underlying)
+        }
+        return database
+    }
+
+    // MARK: Access
+
+    /// Runs `body` in a read-only transaction on one of the pool's reader connections.
+    public func read<T: Sendable>(
+        kind: String, _ body: @Sendable (GRDB.Database) throws -> T
+    ) async throws(StorageError) -> T {
+        let start = ContinuousClock.now
+        do {
+            let value = try await pool.read(body)
+            metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: false)
+            return value
+        } catch {
+            metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: true)
+            throw Self.wrap(error, kind: kind)
+        }
+    }
+
+    /// Runs `body` in one write transaction (committed when `body` returns, rolled back when it throws).
+    public func write<T: Sendable>(
+        kind: String, _ body: @Sendable (GRDB.Database) throws -> T
+    ) async throws(StorageError) -> T {
+        let start = ContinuousClock.now
+        do {
+            let value = try await pool.write(body)
+            metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: false)
+            return value
+        } catch {
+            metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: true)
+            throw Self.wrap(error, kind: kind)
+        }
+    }
+
+    /// Runs `body` on the writer connection without opening a transaction (for work that manages its own).
+    public func writeWithoutTransaction<T: Sendable>(
+        kind: String, _ body: @Sendable (GRDB.Database) throws -> T
+    ) async throws(StorageError) -> T {
+        let start = ContinuousClock.now
+        do {
+            let value = try await pool.writeWithoutTransaction(body)
+            metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: false)
+            return value
+        } catch {
+            metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: true)
+            throw Self.wrap(error, kind: kind)
+        }
+    }
+
+    static func wrap(_ error: any Error, kind: String) -> StorageError {
+        if let storageError = error as? StorageError {
+            return storageError
+        }
+        if error is CancellationError {
+            return StorageError(.queryFailed, "database \(kind) was cancelled", underlying: error)
+        }
+        let reason = (error as? DatabaseError)?.message ?? "\(error)"
+        return StorageError(.queryFailed, "database \(kind) failed: \(reason)", underlying: error)
+    }
+
+    // MARK: Migrations
+
+    /// Applies pending migrations (by default the ones embedded in the binary); see ``MigrationRunner``.
+    @discardableResult
+    public func migrate(_ migrations: [Migration] = EmbeddedMigrations.all) async throws(StorageError)
+        -> MigrationRunner.Outcome
+    {
+        let runner = try MigrationRunner(migrations: migrations)
+        let start = ContinuousClock.now
+        do throws(StorageError) {
+            let outcome = try await runner.run(on: pool, logger: logger)
+            metrics.record(kind: "migrate", duration: ContinuousClock.now - start, failed: false)
+            return outcome
+        } catch {
+            metrics.record(kind: "migrate", duration: ContinuousClock.now - start, failed: true)
+            throw error
+        }
+    }
+
+    /// The rows of `schema_migrations`, oldest first.
+    public func appliedMigrations() async throws(StorageError) -> [MigrationRunner.AppliedMigration] {
+        try await read(kind: "migrations") { db in try MigrationRunner.appliedMigrations(db) }
+    }
+
+    /// Names from `migrations` that are not recorded as applied (empty when the schema is current).
+    public func pendingMigrations(_ migrations: [Migration] = EmbeddedMigrations.all) async throws(StorageError)
+        -> [String]
+    {
+        let applied = Set(try await appliedMigrations().map(\.name))
+        return migrations.map(\.name).filter { !applied.contains($0) }
+    }
+
+    // MARK: Lifecycle
+
+    /// Closes every connection. Later calls fail with `queryFailed`.
+    public func close() throws(StorageError) {
+        do {
+            try pool.close()
+        } catch {
+            throw StorageError(.queryFailed, "cannot close database '\(path)'", underlying: error)
+        }
+    }
+}

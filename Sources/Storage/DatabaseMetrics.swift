@@ -1,0 +1,51 @@
+import CoreMetrics
+import Synchronization
+
+/// Per-kind database metrics: `pds_db_query_duration_seconds{kind}` and `pds_db_errors_total{kind}`,
+/// plus the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes`.
+///
+/// Metric objects are created once per kind and cached; `kind` must come from a small fixed set of
+/// literals chosen by the caller (e.g. `"migrate"`, `"health"`, `"createRecord"`), never from input.
+final class DatabaseMetrics: Sendable {
+    static let queryDuration = "pds_db_query_duration_seconds"
+    static let errors = "pds_db_errors_total"
+    static let databaseBytes = "pds_sqlite_db_bytes"
+    static let walBytes = "pds_sqlite_wal_bytes"
+
+    private struct KindMetrics: @unchecked Sendable {
+        // swift-metrics' Timer and Counter are thread-safe reference types that predate Sendable.
+        let duration: Timer
+        let errors: Counter
+    }
+
+    private let factory: any MetricsFactory
+    private let kinds = Mutex<[String: KindMetrics]>([:])
+    let databaseSize: Gauge
+    let walSize: Gauge
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        self.databaseSize = Gauge(label: Self.databaseBytes, factory: factory)
+        self.walSize = Gauge(label: Self.walBytes, factory: factory)
+    }
+
+    private func metrics(for kind: String) -> KindMetrics {
+        kinds.withLock { cache in
+            if let existing = cache[kind] { return existing }
+            let created = KindMetrics(
+                duration: Timer(label: Self.queryDuration, dimensions: [("kind", kind)], factory: factory),
+                errors: Counter(label: Self.errors, dimensions: [("kind", kind)], factory: factory))
+            cache[kind] = created
+            return created
+        }
+    }
+
+    func record(kind: String, duration: Duration, failed: Bool) {
+        let metrics = metrics(for: kind)
+        let (seconds, attoseconds) = duration.components
+        metrics.duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        if failed {
+            metrics.errors.increment()
+        }
+    }
+}
