@@ -1,0 +1,69 @@
+import CoreMetrics
+import Foundation
+import Logging
+
+/// Chooses and builds the process's log handler.
+public enum LogSetup {
+    /// Picks the handler: journald when format == .journald, or .auto and JOURNAL_STREAM matches stderr's dev:inode; else logfmt/json on stderr.
+    public static func makeHandlerFactory(
+        format: LogFormat,
+        level: Logger.Level,
+        metricsFactory: (any MetricsFactory)?
+    ) -> @Sendable (String) -> any LogHandler {
+        makeHandlerFactory(
+            format: format,
+            level: level,
+            metricsFactory: metricsFactory,
+            environment: ProcessInfo.processInfo.environment
+        )
+    }
+
+    /// The same, with the environment, the line sink and the journald socket injectable (tests).
+    public static func makeHandlerFactory(
+        format: LogFormat,
+        level: Logger.Level,
+        metricsFactory: (any MetricsFactory)?,
+        environment: [String: String],
+        sink: LogSink = .standardError,
+        journalSocketPath: String? = nil
+    ) -> @Sendable (String) -> any LogHandler {
+        let counter = LogMessageCounter(metricsFactory: metricsFactory)
+        switch resolve(format, environment: environment) {
+        case .journald:
+            return { label in
+                JournaldLogHandler(
+                    label: label,
+                    socketPath: journalSocketPath,
+                    level: level,
+                    counter: counter,
+                    fallback: sink
+                )
+            }
+        case .json:
+            return { label in LineLogHandler(label: label, format: .json, level: level, sink: sink, counter: counter) }
+        case .logfmt, .auto:
+            return { label in LineLogHandler(label: label, format: .logfmt, level: level, sink: sink, counter: counter) }
+        }
+    }
+
+    /// Resolves `.auto` to `.journald` or `.logfmt`; other formats are returned as given.
+    public static func resolve(_ format: LogFormat, environment: [String: String]) -> LogFormat {
+        guard format == .auto else { return format }
+        return stderrIsJournal(environment: environment) ? .journald : .logfmt
+    }
+
+    /// True when `JOURNAL_STREAM` (`<device>:<inode>`, set by systemd) names the file stderr is
+    /// connected to. A child that inherited the variable but has its stderr redirected gets false.
+    public static func stderrIsJournal(environment: [String: String]) -> Bool {
+        guard let value = environment["JOURNAL_STREAM"], let identity = parseJournalStream(value) else { return false }
+        var info = stat()
+        guard fstat(2, &info) == 0 else { return false }
+        return UInt64(info.st_dev) == identity.device && UInt64(info.st_ino) == identity.inode
+    }
+
+    static func parseJournalStream(_ value: String) -> (device: UInt64, inode: UInt64)? {
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return nil }
+        return (device, inode)
+    }
+}

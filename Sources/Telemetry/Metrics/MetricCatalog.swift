@@ -1,0 +1,97 @@
+/// Every metric SwiftPDS exports, declared exactly once with its HELP text.
+///
+/// Adding a metric is one line in ``all``. ``TelemetryMetrics/factory`` looks names up here, so a
+/// swift-metrics `Counter(label: "pds_...")` anywhere in the code base gets the right HELP text,
+/// type and buckets.
+public enum MetricCatalog {
+    /// Request and query durations in seconds: 0.5 ms to 10 s.
+    public static let durationBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
+    /// Payload sizes in bytes: 100 B to 16 MB.
+    public static let sizeBuckets: [Double] = [
+        100, 1_000, 10_000, 100_000, 1_000_000, 2_000_000, 5_000_000, 16_000_000,
+    ]
+    /// Queue depths and lags counted in events.
+    public static let countBuckets: [Double] = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 10_000]
+
+    public static let all: [MetricDescriptor] = [
+        // MARK: HTTP
+        .counter("pds_http_requests_total", "HTTP requests served, by method, route (XRPC NSID or route template) and status code.", labels: ["method", "route", "code"]),
+        .histogram("pds_http_request_duration_seconds", "Time from request head to response end, in seconds.", labels: ["method", "route"], buckets: durationBuckets),
+        .gauge("pds_http_requests_in_flight", "HTTP requests currently being served."),
+        .histogram("pds_http_response_size_bytes", "Size of HTTP response bodies, in bytes.", buckets: sizeBuckets),
+
+        // MARK: Build and process
+        .gauge("pds_build_info", "Always 1; labels carry the version and source revision of the running server.", labels: ["version", "revision"]),
+        .counter("process_cpu_seconds_total", "Total user and system CPU time spent, in seconds."),
+        .gauge("process_resident_memory_bytes", "Resident memory size, in bytes."),
+        .gauge("process_virtual_memory_bytes", "Virtual memory size, in bytes."),
+        .gauge("process_open_fds", "Number of open file descriptors."),
+        .gauge("process_max_fds", "Maximum number of open file descriptors (soft RLIMIT_NOFILE)."),
+        .gauge("process_start_time_seconds", "Start time of the process since the unix epoch, in seconds."),
+        .gauge("process_threads", "Number of operating system threads in the process."),
+
+        // MARK: Database and disk
+        .histogram("pds_db_query_duration_seconds", "Duration of database reads and write transactions, in seconds.", labels: ["kind"], buckets: durationBuckets),
+        .counter("pds_db_errors_total", "Database errors, by kind (busy, locked, constraint, io, other).", labels: ["kind"]),
+        .gauge("pds_sqlite_db_bytes", "Size of the SQLite database file, in bytes."),
+        .gauge("pds_sqlite_wal_bytes", "Size of the SQLite write-ahead log file, in bytes."),
+        .gauge("pds_disk_free_bytes", "Free bytes available to the server on the data directory's file system."),
+        .histogram("pds_sqlite_checkpoint_duration_seconds", "Duration of SQLite WAL checkpoints, in seconds.", buckets: durationBuckets),
+
+        // MARK: Logging, health, systemd
+        .counter("pds_log_messages_total", "Log messages emitted, by level.", labels: ["level"]),
+        .gauge("pds_healthcheck", "Result of the last run of a health check: 1 passed, 0 failed.", labels: ["type", "name"]),
+        .histogram("pds_healthcheck_duration_seconds", "Duration of health checks, in seconds.", labels: ["name"], buckets: durationBuckets),
+        .counter("pds_healthchecks_total", "Health check runs, by type, name and status (success or error).", labels: ["type", "name", "status"]),
+        .counter("pds_watchdog_pings_total", "systemd watchdog pings (WATCHDOG=1) sent."),
+        .counter("pds_watchdog_pings_skipped_total", "systemd watchdog pings skipped because a liveness check failed, by check.", labels: ["check"]),
+
+        // MARK: Sequencer and firehose
+        .counter("pds_sequencer_events_total", "Events written to the firehose log, by type (commit, sync, identity, account).", labels: ["type"]),
+        .gauge("pds_sequencer_head_seq", "Highest sequence number written to the firehose log."),
+        .histogram("pds_sequencer_write_duration_seconds", "Duration of firehose event writes, in seconds.", buckets: durationBuckets),
+        .gauge("pds_firehose_subscribers", "Connected subscribeRepos clients."),
+        .counter("pds_firehose_connections_total", "subscribeRepos connection attempts, by result (accepted, rejected).", labels: ["result"]),
+        .counter("pds_firehose_disconnects_total", "subscribeRepos disconnects, by reason (client_closed, slow_consumer, error, shutdown).", labels: ["reason"]),
+        .counter("pds_firehose_frames_sent_total", "Firehose frames sent to subscribers, by type.", labels: ["type"]),
+        .counter("pds_firehose_bytes_sent_total", "Firehose bytes sent to subscribers."),
+        .histogram("pds_firehose_frame_size_bytes", "Size of encoded firehose frames, in bytes.", buckets: sizeBuckets),
+        .histogram("pds_firehose_subscriber_queue_events", "Subscriber queue depth observed at each send, in events.", buckets: countBuckets),
+        .counter("pds_firehose_backfill_requests_total", "subscribeRepos cursor requests, by result (ok, future_cursor, outdated_cursor).", labels: ["result"]),
+        .counter("pds_firehose_outbox_dropped_total", "Subscribers dropped, by reason (buffer_full, consumer_too_slow, cursor_too_old).", labels: ["reason"]),
+        .counter("pds_crawl_requests_total", "requestCrawl notifications sent to configured relays, by host and result.", labels: ["host", "result"]),
+
+        // MARK: Repo and blobs
+        .counter("pds_repo_commits_total", "Repository commits written."),
+        .counter("pds_repo_writes_total", "Record writes, by action (create, update, delete).", labels: ["action"]),
+        .histogram("pds_repo_commit_duration_seconds", "Duration of repository commits including the firehose event, in seconds.", buckets: durationBuckets),
+        .histogram("pds_repo_commit_size_bytes", "Size of the blocks written by one commit, in bytes.", buckets: sizeBuckets),
+        .counter("pds_repo_blocks_written_total", "Repository blocks written."),
+        .counter("pds_blob_uploads_total", "Blob uploads, by result (ok, too_large, bad_mime, error).", labels: ["result"]),
+        .counter("pds_blob_upload_bytes_total", "Blob bytes uploaded."),
+        .histogram("pds_blob_upload_size_bytes", "Size of uploaded blobs, in bytes.", buckets: sizeBuckets),
+        .counter("pds_blob_gc_deleted_total", "Unreferenced blobs deleted by garbage collection."),
+
+        // MARK: Identity, auth, accounts
+        .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),
+        .counter("pds_plc_requests_total", "Requests to the PLC directory, by op (read, submit) and result.", labels: ["op", "result"]),
+        .counter("pds_appview_proxy_requests_total", "Requests proxied to the AppView, by result.", labels: ["result"]),
+        .histogram("pds_appview_proxy_duration_seconds", "Duration of requests proxied to the AppView, in seconds.", buckets: durationBuckets),
+        .counter("pds_auth_attempts_total", "Authentication attempts, by method and result.", labels: ["method", "result"]),
+        .counter("pds_rate_limit_rejections_total", "Requests rejected by rate limits, by limiter.", labels: ["limiter"]),
+        .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown, suspended, deleted).", labels: ["status"]),
+        .counter("pds_account_events_total", "Account lifecycle events, by type (created, deleted, migrated_in, migrated_out).", labels: ["type"]),
+        .gauge("pds_last_backup_timestamp_seconds", "Time of the last successful backup since the unix epoch, in seconds."),
+    ]
+
+    private static let byName: [String: MetricDescriptor] = Dictionary(
+        all.map { ($0.name, $0) },
+        uniquingKeysWith: { first, _ in first }
+    )
+
+    public static func descriptor(named name: String) -> MetricDescriptor? {
+        byName[name]
+    }
+}
