@@ -81,13 +81,24 @@ public struct ATURI: SyntaxIdentifier {
         if n > 8192 { return fail("AT-URI is too long (\(n) characters, 8192 max)") }
         if !SyntaxBytes.hasPrefix(bytes, "at://") { return fail("AT-URI must start with \"at://\"") }
         // Cut into at most three "/"-separated segments after "at://".
-        var segments: [Range<Int>] = []
+        var segments: (Range<Int>, Range<Int>, Range<Int>) = (5..<5, 5..<5, 5..<5)
+        var count = 0
         var start = 5
         var i = 5
         while i <= n {
             if i == n || bytes[i] == SyntaxBytes.slash {
-                if segments.count == 3 { return fail("AT-URI path can have at most two segments (collection and record key)") }
-                segments.append(start..<i)
+                switch count {
+                case 0: segments.0 = start..<i
+                case 1: segments.1 = start..<i
+                case 2: segments.2 = start..<i
+                default: return fail("AT-URI path can have at most two segments (collection and record key)")
+                }
+                if i > start {
+                    count += 1
+                } else {
+                    if count == 0 { return fail("AT-URI authority is empty") }
+                    return fail(i == n ? "AT-URI can not end with a slash" : "AT-URI can not have empty path segments")
+                }
                 start = i + 1
             } else if bytes[i] == SyntaxBytes.questionMark {
                 return fail("AT-URI query part is not supported")
@@ -96,25 +107,21 @@ public struct ATURI: SyntaxIdentifier {
             }
             i += 1
         }
-        for (index, segment) in segments.enumerated() where segment.isEmpty {
-            if index == 0 { return fail("AT-URI authority is empty") }
-            return fail(index == segments.count - 1 ? "AT-URI can not end with a slash" : "AT-URI can not have empty path segments")
-        }
-        var parts = Parts(authority: segments[0])
-        if let problem = AtIdentifier.violation(SyntaxBytes.slice(bytes, segments[0])) {
+        var parts = Parts(authority: segments.0)
+        if let problem = AtIdentifier.violation(SyntaxBytes.slice(bytes, segments.0)) {
             return fail("authority is not a valid DID or handle: \(problem)")
         }
-        if segments.count > 1 {
-            if let problem = NSID.violation(SyntaxBytes.slice(bytes, segments[1])) {
+        if count > 1 {
+            if let problem = NSID.violation(SyntaxBytes.slice(bytes, segments.1)) {
                 return fail("collection is not a valid NSID: \(problem)")
             }
-            parts.collection = segments[1]
+            parts.collection = segments.1
         }
-        if segments.count > 2 {
-            if let problem = RecordKey.violation(SyntaxBytes.slice(bytes, segments[2])) {
+        if count > 2 {
+            if let problem = RecordKey.violation(SyntaxBytes.slice(bytes, segments.2)) {
                 return fail("record key is not valid: \(problem)")
             }
-            parts.rkey = segments[2]
+            parts.rkey = segments.2
         }
         return .success(parts)
     }

@@ -32,8 +32,9 @@ public enum LanguageTag {
     }
 
     static func violation(_ string: String, rejectDuplicates: Bool) -> String? {
-        if grandfathered.contains(string) { return nil }
-        return SyntaxBytes.withBytes(string) { check($0, rejectDuplicates: rejectDuplicates) }
+        let problem = SyntaxBytes.withBytes(string) { check($0, rejectDuplicates: rejectDuplicates) }
+        if problem != nil && grandfathered.contains(string) { return nil }
+        return problem
     }
 
     static func check(_ b: UnsafeBufferPointer<UInt8>, rejectDuplicates: Bool) -> String? {

@@ -9,8 +9,6 @@ public struct TID: SyntaxIdentifier, Comparable {
     /// The largest clock id (10 bits).
     public static let maxClockID: UInt16 = 1023
 
-    static let alphabet: [UInt8] = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
-
     /// The integer value. TIDs made here always have the top bit clear; the string syntax (first
     /// character `2`-`j`) also admits values with the top bit set, which parse but whose
     /// `timestampMicros` then exceeds `maxTimestampMicros`.
@@ -58,7 +56,8 @@ public struct TID: SyntaxIdentifier, Comparable {
         String(unsafeUninitializedCapacity: 13) { out in
             var v = rawValue
             for i in stride(from: 12, through: 0, by: -1) {
-                out[i] = TID.alphabet[Int(v & 31)]
+                let digit = UInt8(truncatingIfNeeded: v & 31)
+                out[i] = digit < 6 ? 0x32 + digit : 0x61 - 6 + digit  // 2-7, then a-z
                 v >>= 5
             }
             return 13

@@ -10,7 +10,7 @@ import Testing
     static let digits = Array("0123456789")
     static let labelInner = letters + digits + ["-"]
 
-    func label(_ length: Int, firstLetter: Bool, using rng: inout TIDTestRandom) -> String {
+    func label(_ length: Int, firstLetter: Bool, using rng: inout SeededGenerator) -> String {
         var chars: [Character] = []
         for i in 0..<length {
             let pool: [Character]
@@ -26,7 +26,7 @@ import Testing
         return String(chars)
     }
 
-    func randomHandle(using rng: inout TIDTestRandom) -> String {
+    func randomHandle(using rng: inout SeededGenerator) -> String {
         var labels: [String] = []
         let count = Int.random(in: 2...5, using: &rng)
         for i in 0..<count {
@@ -40,7 +40,7 @@ import Testing
         return labels.count >= 2 ? handle : "a." + labels[0]
     }
 
-    func randomNSID(using rng: inout TIDTestRandom) -> String {
+    func randomNSID(using rng: inout SeededGenerator) -> String {
         var segments = [label(Int.random(in: 1...20, using: &rng), firstLetter: true, using: &rng)]
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             segments.append(label(Int.random(in: 1...63, using: &rng), firstLetter: false, using: &rng))
@@ -54,7 +54,7 @@ import Testing
     }
 
     /// Replaces one byte with a character no handle, NSID or record key allows.
-    func corrupt(_ s: String, using rng: inout TIDTestRandom) -> String {
+    func corrupt(_ s: String, using rng: inout SeededGenerator) -> String {
         var bytes = Array(s.utf8)
         let bad: [UInt8] = Array(" /@!*#?%+\u{0}".utf8) + [0xC3]
         bytes[Int.random(in: 0..<bytes.count, using: &rng)] = bad.randomElement(using: &rng)!
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func generatedHandlesAreValid() throws {
-        var rng = TIDTestRandom(seed: 0x4A4D_1E)
+        var rng = SeededGenerator(seed: 0x4A4D_1E)
         for _ in 0..<3_000 {
             let handle = randomHandle(using: &rng)
             #expect(Handle.isValid(handle), "\(handle)")
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func generatedNSIDsAreValid() throws {
-        var rng = TIDTestRandom(seed: 0x45_51D)
+        var rng = SeededGenerator(seed: 0x45_51D)
         for _ in 0..<3_000 {
             let nsid = randomNSID(using: &rng)
             guard nsid.utf8.count <= 317 else { continue }
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func generatedRecordKeysAndURIsAreValid() throws {
-        var rng = TIDTestRandom(seed: 0x5EC_0DE)
+        var rng = SeededGenerator(seed: 0x5EC_0DE)
         let pool = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:~-")
         for _ in 0..<3_000 {
             var rkey = String((0..<Int.random(in: 1...512, using: &rng)).map { _ in pool.randomElement(using: &rng)! })
@@ -107,7 +107,7 @@ import Testing
     @Test func datetimesAgreeWithFoundationCalendar() throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
-        var rng = TIDTestRandom(seed: 0xDA7E)
+        var rng = SeededGenerator(seed: 0xDA7E)
         for _ in 0..<3_000 {
             // Foundation's Gregorian calendar switches to Julian before 1582; stay after it.
             let year = Int.random(in: 1600...9999, using: &rng)
@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test func formattedInstantsParseBack() throws {
-        var rng = TIDTestRandom(seed: 0xF0_4A7)
+        var rng = SeededGenerator(seed: 0xF0_4A7)
         for _ in 0..<5_000 {
             let micros = Int64.random(in: Datetime.minMicroseconds...Datetime.maxMicroseconds, using: &rng)
             let string = Datetime.format(microseconds: micros)
