@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "pds", targets: ["App"]),
         .library(name: "ATProto", targets: ["ATProto"]),
+        .executable(name: "pds-bench", targets: ["PDSBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: ["ConfigurationSupport"]),
@@ -109,6 +110,12 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "PDSBench",
+            dependencies: ["ATProto"],
             swiftSettings: swiftSettings
         ),
 

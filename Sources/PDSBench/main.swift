@@ -1,0 +1,78 @@
+import ATProto
+import Foundation
+
+func realisticRecords(count: Int) -> [DataValue] {
+    var rng = SystemRandomNumberGenerator()
+    let words = ["the", "atproto", "firehose", "is", "fast", "and", "swift", "relay", "post", "🦋", "日本語", "naïve"]
+    let cid = CID.dagCBOR(hashing: Array("parent".utf8))
+    let blob = BlobRef(ref: CID.raw(hashing: Array("image".utf8)), mimeType: "image/jpeg", size: 123_456)
+    return (0..<count).map { i in
+        let text = (0..<(10 + i % 30)).map { _ in words.randomElement(using: &rng)! }.joined(separator: " ")
+        var record: [String: DataValue] = [
+            "$type": "app.bsky.feed.post",
+            "text": .string(text),
+            "createdAt": .string("2026-11-25T10:\(10 + i % 50):00.000Z"),
+            "langs": ["en", "ja"],
+        ]
+        if i % 3 == 0 {
+            record["facets"] = [[
+                "index": ["byteStart": 0, "byteEnd": 7],
+                "features": [["$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/some/path?q=1"]],
+            ]]
+        }
+        if i % 4 == 0 {
+            record["embed"] = [
+                "$type": "app.bsky.embed.images",
+                "images": [["alt": "a picture", "image": blob.dataValue, "aspectRatio": ["width": 1200, "height": 800]]],
+            ]
+        }
+        if i % 5 == 0 {
+            let ref: DataValue = ["uri": "at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.feed.post/3kabcdefghij2", "cid": .string(cid.string)]
+            record["reply"] = ["root": ref, "parent": ref]
+        }
+        return .map(record)
+    }
+}
+
+func measure(_ label: String, bytes: Int, iterations: Int, _ body: () throws -> Void) rethrows {
+    try body()  // warm up
+    let start = ContinuousClock.now
+    for _ in 0..<iterations { try body() }
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let mb = Double(bytes * iterations) / 1_000_000
+    let padded = label.padding(toLength: 28, withPad: " ", startingAt: 0)
+    print(padded + String(format: " %9.1f MB/s  %8.3f s  (%d x %d bytes)", mb / seconds, seconds, iterations, bytes))
+}
+
+func benchCBOR(arguments: [String]) throws {
+    let records = realisticRecords(count: 10_000)
+    let encoded = records.map { DAGCBOR.encode($0) }
+    let total = encoded.reduce(0) { $0 + $1.count }
+    if let path = arguments.first {
+        // Length-prefixed records for the side-by-side Python (cbrrr) run.
+        var out = [UInt8]()
+        for e in encoded {
+            Varint.encode(UInt64(e.count), into: &out)
+            out += e
+        }
+        try Data(out).write(to: URL(fileURLWithPath: path))
+        print("wrote \(records.count) records (\(total) bytes) to \(path)")
+    }
+    try measure("dag-cbor encode", bytes: total, iterations: 20) {
+        for r in records { _ = DAGCBOR.encode(r) }
+    }
+    try measure("dag-cbor decode", bytes: total, iterations: 20) {
+        for e in encoded { _ = try DAGCBOR.decode(e) }
+    }
+    try measure("dag-cbor encode+cid", bytes: total, iterations: 20) {
+        for r in records { _ = r.cid }
+    }
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "cbor": try benchCBOR(arguments: Array(args.dropFirst()))
+default:
+    print("usage: pds-bench cbor [records-file]")
+}
