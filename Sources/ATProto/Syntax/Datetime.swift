@@ -41,6 +41,9 @@ public enum Datetime {
         try SyntaxBytes.withBytes(string, microseconds).get()
     }
 
+    /// The current time as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public static func now() -> String { format(Date()) }
+
     /// Formats `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds, truncated; a `Date`
     /// parsed from a millisecond datetime formats back to the same string).
     ///

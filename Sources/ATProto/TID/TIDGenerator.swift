@@ -5,6 +5,9 @@ import Synchronization
 /// even when the wall clock does (a later TID then borrows the next free microsecond).
 /// Thread-safe; share one generator per process (or per clock id).
 public final class TIDGenerator: Sendable {
+    /// A process-wide generator with a random clock id, for callers that do not keep their own.
+    public static let shared = TIDGenerator()
+
     /// The clock id written into every TID (0...1023).
     public let clockID: UInt16
     private let lastTimestamp: Mutex<UInt64>

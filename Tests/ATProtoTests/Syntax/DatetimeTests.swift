@@ -66,6 +66,8 @@ import Testing
         #expect(Datetime.format(Date(timeIntervalSince1970: .infinity)) == "9999-12-31T23:59:59.999Z")
         #expect(Datetime.format(Date(timeIntervalSince1970: .nan)) == "0000-01-01T00:00:00.000Z")
         #expect(Datetime.isValid(Datetime.format(Date())))
+        let now = try Datetime.parse(Datetime.now())
+        #expect(abs(now.timeIntervalSinceNow) < 60)
     }
 
     @Test func errorMessages() {

@@ -23,6 +23,7 @@ import Testing
         #expect(tid.timestampMicros >= before && tid.timestampMicros <= after + 1)
         #expect(TIDGenerator().clockID <= TID.maxClockID)
         #expect(TIDGenerator(clockID: 1024 + 5).clockID == 5)
+        #expect(TIDGenerator.shared.next() < TIDGenerator.shared.next())
     }
 
     @Test func sameMicrosecondStillIncreases() {
