@@ -135,6 +135,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AppTests", dependencies: ["App"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppTests", dependencies: ["App", "Telemetry"], swiftSettings: swiftSettings),
     ]
 )
