@@ -1,0 +1,8 @@
+/// Synchronous, content-addressed block access for MST nodes and records.
+///
+/// ATProto does no I/O of its own: Storage implements this inside a database transaction (which runs on a
+/// database thread, so a synchronous call is right), tests and imports use ``MemoryBlockStore``.
+public protocol BlockReader {
+    /// The bytes stored under `cid`, or nil when the block is not there.
+    func readBlock(_ cid: CID) throws -> [UInt8]?
+}
