@@ -1,0 +1,89 @@
+// MARK: - Every setting pds reads
+
+extension ConfigKey {
+    static let hostname = ConfigKey(
+        "server.hostname", env: "PDS_HOSTNAME", flag: "--hostname", kind: .string, default: "localhost",
+        help: "Public host name of this PDS (its service DID is did:web:<hostname>).")
+    static let port = ConfigKey(
+        "server.port", env: "PDS_PORT", flag: "--port", kind: .integer, default: "2583",
+        help: "TCP port to listen on (0 picks a free port and logs it).")
+    static let bindAddress = ConfigKey(
+        "server.bind_address", env: "PDS_BIND_ADDRESS", flag: "--bind", kind: .string, default: "127.0.0.1",
+        help: "IP address to listen on (0.0.0.0 or :: for all interfaces).")
+    static let serviceDID = ConfigKey(
+        "server.service_did", env: "PDS_SERVICE_DID", kind: .string, default: "did:web:<hostname>",
+        help: "DID of this service, used as the audience of tokens.")
+    static let inviteRequired = ConfigKey(
+        "server.invite_required", env: "PDS_INVITE_REQUIRED", kind: .boolean, default: "true",
+        help: "Whether creating an account needs an invite code.")
+    static let serviceHandleDomains = ConfigKey(
+        "server.service_handle_domains", env: "PDS_SERVICE_HANDLE_DOMAINS", kind: .stringList,
+        default: ".<hostname> (.test on localhost)",
+        help: "Handle suffixes offered to new accounts; each starts with a dot (env: comma separated).")
+    static let blobUploadLimit = ConfigKey(
+        "server.blob_upload_limit", env: "PDS_BLOB_UPLOAD_LIMIT", kind: .integer, default: "104857600",
+        help: "Largest blob upload in bytes.")
+    static let contactEmail = ConfigKey(
+        "server.contact_email_address", env: "PDS_CONTACT_EMAIL_ADDRESS", kind: .string, default: "(none)",
+        help: "Contact address shown by describeServer.")
+    static let privacyPolicyURL = ConfigKey(
+        "server.privacy_policy_url", env: "PDS_PRIVACY_POLICY_URL", kind: .string, default: "(none)",
+        help: "Privacy policy link shown by describeServer.")
+    static let termsOfServiceURL = ConfigKey(
+        "server.terms_of_service_url", env: "PDS_TERMS_OF_SERVICE_URL", kind: .string, default: "(none)",
+        help: "Terms of service link shown by describeServer.")
+    static let shutdownGraceSeconds = ConfigKey(
+        "server.shutdown_grace_seconds", env: "PDS_SHUTDOWN_GRACE_SECONDS", kind: .integer, default: "10",
+        help: "On SIGTERM/SIGINT, how long in-flight requests may finish before the process exits.")
+
+    static let dataDirectory = ConfigKey(
+        "storage.data_directory", env: "PDS_DATA_DIRECTORY", flag: "--data-dir", kind: .string, default: "./data",
+        help: "Folder for pds.sqlite, blobs and secrets.toml (created with mode 0700).")
+    static let diskFreeFloorBytes = ConfigKey(
+        "storage.disk_free_floor_bytes", env: "PDS_DISK_FREE_FLOOR_BYTES", kind: .integer, default: "1073741824",
+        help: "Readiness fails when the data folder's file system has less free space than this.")
+
+    static let jwtSecret = ConfigKey(
+        "secrets.jwt_secret", env: "PDS_JWT_SECRET", kind: .string, secret: true, default: "generated",
+        help: "HMAC key for session tokens.")
+    static let adminPassword = ConfigKey(
+        "secrets.admin_password", env: "PDS_ADMIN_PASSWORD", kind: .string, secret: true, default: "generated",
+        help: "Password for admin endpoints (HTTP Basic, user 'admin'); printed once when generated.")
+    static let plcRotationKey = ConfigKey(
+        "secrets.plc_rotation_key_k256_private_key_hex", env: "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX",
+        kind: .string, secret: true, default: "generated",
+        help: "Server PLC rotation key: 32-byte secp256k1 private key as 64 hex digits.")
+
+    static let didPLCURL = ConfigKey(
+        "identity.did_plc_url", env: "PDS_DID_PLC_URL", kind: .string, default: "https://plc.directory",
+        help: "PLC directory used to create and resolve did:plc identities.")
+
+    static let crawlers = ConfigKey(
+        "firehose.crawlers", env: "PDS_CRAWLERS", kind: .stringList, default: "(none)",
+        help: "Relays asked to crawl this PDS (env: comma separated URLs), e.g. https://bsky.network.")
+    static let firehoseRetentionHours = ConfigKey(
+        "firehose.retention_hours", env: "PDS_FIREHOSE_RETENTION_HOURS", kind: .integer, default: "72",
+        help: "How long firehose events are kept for replay.")
+
+    static let logLevel = ConfigKey(
+        "log.level", env: "PDS_LOG_LEVEL", flag: "--log-level", kind: .string, default: "info",
+        help: "trace, debug, info, notice, warning, error or critical.")
+    static let logFormat = ConfigKey(
+        "log.format", env: "PDS_LOG_FORMAT", flag: "--log-format", kind: .string, default: "auto",
+        help: "auto (journald under systemd, else logfmt), logfmt, json or journald.")
+
+    /// In the order `check-config` prints them.
+    static let all: [ConfigKey] = [
+        hostname, port, bindAddress, serviceDID, inviteRequired, serviceHandleDomains, blobUploadLimit,
+        contactEmail, privacyPolicyURL, termsOfServiceURL, shutdownGraceSeconds,
+        dataDirectory, diskFreeFloorBytes,
+        jwtSecret, adminPassword, plcRotationKey,
+        didPLCURL,
+        crawlers, firehoseRetentionHours,
+        logLevel, logFormat,
+    ]
+
+    static let secrets: [ConfigKey] = all.filter(\.secret)
+
+    static func named(toml: String) -> ConfigKey? { all.first { $0.toml == toml } }
+}

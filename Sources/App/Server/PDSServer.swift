@@ -1,0 +1,143 @@
+import CoreMetrics
+import Endpoints
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Storage
+import Telemetry
+
+/// `pds serve`: bootstraps logging and metrics, opens and migrates the database, registers health
+/// checks, then runs the HTTP server, the systemd watchdog and the shutdown notice in one `ServiceGroup`
+/// until SIGTERM/SIGINT.
+struct PDSServer {
+    let config: PDSConfig
+    let environment: [String: String]
+
+    /// Runs until shutdown; returns the process exit status.
+    func run() async -> Int32 {
+        // MARK: Telemetry (the only place that touches the global systems)
+        let metrics = TelemetryMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
+        let format = LogFormat(rawValue: config.logFormat) ?? .auto
+        LoggingSystem.bootstrap(
+            LogSetup.makeHandlerFactory(format: format, level: config.logLevel, metricsFactory: metrics.factory))
+        var logger = Logger(label: "pds")
+        logger.logLevel = config.logLevel
+        metrics.setBuildInfo(version: BuildInfo.version, revision: BuildInfo.revision)
+        let notifier = SystemdNotifier(environment: environment)
+
+        logger.info(
+            "starting pds",
+            metadata: [
+                "version": "\(BuildInfo.version)",
+                "revision": "\(BuildInfo.revision)",
+                "hostname": "\(config.hostname)",
+                "bind": "\(config.bindAddress):\(config.port)",
+                "data_dir": "\(config.dataDirectory)",
+            ])
+
+        // MARK: Database
+        let databasePath = URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("pds.sqlite").path
+        var storageLogger = Logger(label: "pds.storage")
+        storageLogger.logLevel = config.logLevel
+        let database: Storage.Database
+        do {
+            notifier.status("opening database")
+            database = try await Storage.Database.open(
+                path: databasePath, metricsFactory: metrics.factory, logger: storageLogger)
+            notifier.status("applying migrations")
+            let outcome = try await database.migrate()
+            logger.info(
+                "database ready",
+                metadata: [
+                    "path": "\(databasePath)",
+                    "migrations_applied": "\(outcome.applied.count)",
+                    "migrations_total": "\(outcome.applied.count + outcome.alreadyApplied.count)",
+                ])
+        } catch {
+            logger.critical("cannot start: \(error.message)")
+            FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
+            return 1
+        }
+
+        let dataDirectory = config.dataDirectory
+        let diskFree = Gauge(label: "pds_disk_free_bytes", factory: metrics.factory)
+        metrics.addCollector {
+            database.recordFileSizes()
+            if let free = DiskSpace.availableBytes(path: dataDirectory) {
+                diskFree.record(free)
+            }
+        }
+
+        // MARK: HTTP server and health
+        let health = HealthRegistry(metricsFactory: metrics.factory)
+        let settings = serverSettings()
+        let bindAddress = config.bindAddress
+        let app = buildApplication(
+            settings: settings,
+            dependencies: ServerDependencies(metrics: metrics, health: health, logger: logger),
+            onServerRunning: { [logger] port in
+                logger.info("serving", metadata: ["address": "http://\(bindAddress):\(port)", "port": "\(port)"])
+                notifier.ready(status: "serving on http://\(bindAddress):\(port)")
+            })
+        ServerHealthChecks.register(
+            in: health, database: database, eventLoopGroup: app.eventLoopGroup, dataDirectory: dataDirectory,
+            diskFreeFloorBytes: config.diskFreeFloorBytes, environment: environment)
+
+        let watchdog = WatchdogService(
+            notifier: notifier, health: health, metricsFactory: metrics.factory, logger: logger)
+        let shutdownBegun = ShutdownFlag()
+        let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
+        // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the watchdog.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: watchdog),
+                .init(service: app),
+                .init(service: notice),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+
+        var status: Int32 = 0
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            if shutdownBegun.isSet {
+                logger.warning(
+                    "shutdown did not finish within the grace period; stopped the remaining work",
+                    metadata: ["grace_seconds": "\(config.shutdownGraceSeconds)", "error": "\(error)"])
+            } else {
+                logger.critical("server failed: \(error)")
+                status = 1
+            }
+        }
+        do {
+            try database.close()
+        } catch {
+            logger.error("closing the database failed: \(error.message)")
+        }
+        logger.info("stopped")
+        return status
+    }
+
+    func serverSettings() -> ServerSettings {
+        ServerSettings(
+            hostname: config.hostname,
+            bindAddress: config.bindAddress,
+            port: config.port,
+            publicURL: config.publicURL,
+            serviceDID: config.effectiveServiceDID,
+            version: BuildInfo.version,
+            revision: BuildInfo.revision,
+            blobUploadLimit: config.blobUploadLimit,
+            inviteRequired: config.inviteRequired,
+            serviceHandleDomains: config.effectiveServiceHandleDomains,
+            contactEmail: config.contactEmail,
+            privacyPolicyURL: config.privacyPolicyURL,
+            termsOfServiceURL: config.termsOfServiceURL,
+            shutdownGracePeriod: .seconds(config.shutdownGraceSeconds))
+    }
+}
