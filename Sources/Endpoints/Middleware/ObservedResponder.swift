@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// The outermost layer of every request: request id, in-flight gauge, request metrics and the one
 /// log event per request. It wraps the router so it also sees requests no route matched.
@@ -28,22 +29,16 @@ struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         var response: Response
         do {
             response = try await inner.respond(to: request, context: context)
+        } catch let error as HTTPParserError {
+            // The HTTP channel answers 400 itself and closes the connection.
+            observation(request, context, .badRequest, start).finish(bytes: 0)
+            throw error
         } catch {
             response = ErrorResponder.response(for: error, request: request, logger: context.logger)
         }
         response.headers[RequestID.headerName] = requestID
 
-        let route = Self.routeLabel(context.endpointPath)
-        let status = response.status
-        let observation = Observation(
-            metrics: metrics,
-            logger: context.logger,
-            method: request.method,
-            path: request.uri.path,
-            route: route,
-            status: status,
-            start: start
-        )
+        let observation = observation(request, context, response.status, start)
         if let length = response.body.contentLength {
             observation.finish(bytes: request.method == .head ? 0 : length)
         } else {
@@ -60,6 +55,23 @@ struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
             }
         }
         return response
+    }
+
+    private func observation(
+        _ request: Request,
+        _ context: PDSRequestContext,
+        _ status: HTTPResponse.Status,
+        _ start: ContinuousClock.Instant
+    ) -> Observation {
+        Observation(
+            metrics: metrics,
+            logger: context.logger,
+            method: request.method,
+            path: request.uri.path,
+            route: Self.routeLabel(context.endpointPath),
+            status: status,
+            start: start
+        )
     }
 
     /// Maps the router's endpoint path to a bounded label.
