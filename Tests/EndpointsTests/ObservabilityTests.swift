@@ -96,6 +96,26 @@ import Testing
         #expect(!everything.contains("password"))
     }
 
+    @Test func clientErrorsLogOneEventAtInfo() async throws {
+        let server = TestServer(logLevel: .info)
+        try await server.test(extraRoutes: registerTestMethods) { client in
+            _ = try await client.execute(uri: "/xrpc/com.example.query", method: .post)
+            _ = try await client.execute(uri: "/xrpc/com.example.missing", method: .get)
+            _ = try await client.execute(uri: "/missing", method: .get)
+        }
+        #expect(server.logs.entries.count == 3)
+        #expect(server.logs.requestEntries.map { $0.metadata["status"] } == ["400", "501", "404"])
+
+        let debug = TestServer(logLevel: .debug)
+        try await debug.test(extraRoutes: registerTestMethods) { client in
+            _ = try await client.execute(uri: "/xrpc/com.example.query", method: .post)
+        }
+        let detail = try #require(debug.logs.entries.first { $0.metadata["error"] != nil })
+        #expect(detail.level == .debug)
+        #expect(detail.metadata["error"] == "InvalidRequest")
+        #expect(detail.metadata["error_message"] == "Incorrect HTTP method (POST) expected GET")
+    }
+
     @Test func metricsPassPromtool() async throws {
         let server = TestServer { health in
             health.register(name: "db", kinds: [.liveness, .readiness]) {}

@@ -30,7 +30,7 @@ import Testing
         #expect(XRPCError.rateLimitExceeded().status.code == 429)
         #expect(XRPCError.internalServerError().logLevel == .error)
         #expect(XRPCError.internalServerError().message == "Internal Server Error")
-        #expect(XRPCError.invalidRequest("x").logLevel == .info)
+        #expect(XRPCError.invalidRequest("x").logLevel == .debug)
         #expect(XRPCError.invalidRequest("x", code: "HandleNotFound").code.rawValue == "HandleNotFound")
         let custom = XRPCError("AccountTakedown", message: "taken down", status: .unauthorized)
         #expect(custom.code == "AccountTakedown")

@@ -64,12 +64,12 @@ extension XRPCError {
 
     /// 404 `NotFound` (non-XRPC paths that do not exist).
     public static func notFound(_ message: String = "Not Found") -> XRPCError {
-        XRPCError(.notFound, message: message, status: .notFound, logLevel: .debug)
+        XRPCError(.notFound, message: message, status: .notFound)
     }
 
-    /// 501 `MethodNotImplemented`. Logged at info: clients probe for methods.
+    /// 501 `MethodNotImplemented`, logged at debug: clients probe for methods.
     public static func methodNotImplemented(_ nsid: String? = nil) -> XRPCError {
-        XRPCError(.methodNotImplemented, message: "Method Not Implemented", status: .notImplemented, logLevel: .info)
+        XRPCError(.methodNotImplemented, message: "Method Not Implemented", status: .notImplemented, logLevel: .debug)
     }
 
     /// 413 `PayloadTooLarge`.

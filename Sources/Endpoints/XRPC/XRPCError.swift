@@ -7,8 +7,8 @@ import Logging
 ///
 /// Every error response has the body `{"error": code, "message": text}` with
 /// `Content-Type: application/json; charset=utf-8` and the HTTP status of the error. The log level
-/// says how loud the request log should be about it: client errors log at debug or info, server
-/// errors at error.
+/// is that of the event describing the error (besides the request log line): client errors at
+/// debug, server errors at error.
 public struct XRPCError: Error, HTTPResponseError, Sendable {
     /// The wire name of the error (`"InvalidRequest"`, `"ExpiredToken"`, ...). Extensible: any
     /// string literal is a code.
@@ -34,7 +34,8 @@ public struct XRPCError: Error, HTTPResponseError, Sendable {
     public var headers: HTTPFields
 
     /// - Parameters:
-    ///   - logLevel: defaults to `.error` for 5xx statuses and `.info` otherwise.
+    ///   - logLevel: defaults to `.error` for 5xx statuses and `.debug` otherwise, so that at the
+    ///     default level a client error adds no event beside the request's own log line.
     public init(
         _ code: Code,
         message: String,
@@ -45,7 +46,7 @@ public struct XRPCError: Error, HTTPResponseError, Sendable {
         self.code = code
         self.message = message
         self.status = status
-        self.logLevel = logLevel ?? (status.code >= 500 ? .error : .info)
+        self.logLevel = logLevel ?? (status.code >= 500 ? .error : .debug)
         self.headers = headers
     }
 

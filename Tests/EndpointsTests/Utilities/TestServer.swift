@@ -12,12 +12,15 @@ struct TestServer {
     let metrics: TelemetryMetrics
     let health: HealthRegistry
     let logs: LogCapture
+    let logLevel: Logger.Level
 
     init(
         settings: ServerSettings = TestServer.defaultSettings(),
+        logLevel: Logger.Level = .debug,
         configureHealth: (HealthRegistry) -> Void = { _ in }
     ) {
         self.settings = settings
+        self.logLevel = logLevel
         self.metrics = TelemetryMetrics()
         self.health = HealthRegistry(metricsFactory: metrics.factory)
         self.logs = LogCapture()
@@ -37,7 +40,7 @@ struct TestServer {
     }
 
     var dependencies: ServerDependencies {
-        ServerDependencies(metrics: metrics, health: health, logger: logs.logger())
+        ServerDependencies(metrics: metrics, health: health, logger: logs.logger(level: logLevel))
     }
 
     func app(
