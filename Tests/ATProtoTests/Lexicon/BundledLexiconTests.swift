@@ -52,6 +52,17 @@ struct BundledLexiconTests {
         #expect(withoutStrongRef.unresolvedReferences.contains { $0.to == "com.atproto.repo.strongRef#main" })
     }
 
+    @Test("many tasks reading the bundled registry at once all see the same complete registry")
+    func concurrentUse() async {
+        let counts = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<16 {
+                group.addTask { (try? LexiconRegistry.bundled)?.documents.count ?? -1 }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: BundledLexicons.documents.count, count: 16))
+    }
+
     @Test("record key types of the bundled records")
     func recordKeyTypes() throws {
         let registry = try LexiconRegistry.bundled
