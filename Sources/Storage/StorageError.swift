@@ -43,3 +43,30 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         return message
     }
 }
+
+// MARK: - Repository and account errors
+
+extension StorageError.Code {
+    /// No repository (or account) for the DID.
+    public static let repoNotFound = Self(rawValue: "repoNotFound")
+    /// No record at the path.
+    public static let recordNotFound = Self(rawValue: "recordNotFound")
+    /// `swapCommit` or `swapRecord` did not match the current state.
+    public static let invalidSwap = Self(rawValue: "invalidSwap")
+    /// A write that cannot apply (create over an existing record, update of a missing one, a bad path).
+    public static let invalidWrite = Self(rawValue: "invalidWrite")
+    /// The commit's event would exceed the firehose's size limit.
+    public static let commitTooLarge = Self(rawValue: "commitTooLarge")
+    /// A record references a blob that was never uploaded to this account.
+    public static let blobNotFound = Self(rawValue: "blobNotFound")
+    /// A record's blob reference disagrees with the uploaded blob's MIME type.
+    public static let invalidMimeType = Self(rawValue: "invalidMimeType")
+    /// A record's blob reference disagrees with the uploaded blob's size.
+    public static let invalidSize = Self(rawValue: "invalidSize")
+    /// A uniqueness conflict: handle, email or DID already taken.
+    public static let conflict = Self(rawValue: "conflict")
+    /// An invite code that does not exist, is disabled or used up.
+    public static let invalidInviteCode = Self(rawValue: "invalidInviteCode")
+    /// Stored data failed verification (a corrupt block, a bad key).
+    public static let corrupt = Self(rawValue: "corrupt")
+}

@@ -1,0 +1,142 @@
+import ATProto
+import Foundation
+import GRDB
+
+/// Accounts: creation (with the first repository commit and its events, in one transaction) and lookups.
+public final class AccountStore: Sendable {
+    public let database: Database
+    public let repos: RepoStore
+
+    public init(repos: RepoStore) {
+        self.database = repos.database
+        self.repos = repos
+    }
+
+    /// What a new account needs; the caller has validated and normalised everything and hashed the password.
+    public struct NewAccount: Sendable {
+        public var did: String
+        public var handle: String
+        public var email: String?
+        public var passwordScrypt: String?
+        public var signingKey: K256PrivateKey
+        public var inviteCode: String?
+        /// True when the DID already existed elsewhere (migration): the account starts deactivated, no events.
+        public var deactivated: Bool
+
+        public init(
+            did: String, handle: String, email: String?, passwordScrypt: String?, signingKey: K256PrivateKey,
+            inviteCode: String? = nil, deactivated: Bool = false
+        ) {
+            self.did = did
+            self.handle = handle
+            self.email = email
+            self.passwordScrypt = passwordScrypt
+            self.signingKey = signingKey
+            self.inviteCode = inviteCode
+            self.deactivated = deactivated
+        }
+    }
+
+    public struct Created: Sendable {
+        public let account: AccountRecord
+        public let head: RepoStore.Head
+        /// Sequence numbers of the events written with the account (empty for a deactivated import).
+        public let seqs: [Int64]
+    }
+
+    /// Creates the account, consumes the invite code, writes the empty repository and, for an active account,
+    /// the `#identity`, `#account`, `#commit` and `#sync` events: all or nothing.
+    public func create(_ new: NewAccount) async throws(StorageError) -> Created {
+        try await database.write(kind: "account_create") { db in
+            let now = EventLog.nowMicros()
+            let nowString = Datetime.format(microseconds: now)
+            let handle = new.handle.lowercased()
+            let email = new.email?.lowercased()
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE did = ?", arguments: [new.did]) != nil {
+                throw StorageError(.conflict, "an account already exists for \(new.did)")
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE handle = ?", arguments: [handle]) != nil {
+                throw StorageError(.conflict, "Handle already taken: \(handle)")
+            }
+            if let email, try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE email = ?", arguments: [email]) != nil {
+                throw StorageError(.conflict, "Email already taken: \(email)")
+            }
+            if let code = new.inviteCode {
+                try Self.useInviteCode(db: db, code: code, by: new.did, at: nowString)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO account (did, handle, email, password_scrypt, created_at, deactivated_at, signing_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    new.did, handle, email, new.passwordScrypt, nowString, new.deactivated ? nowString : nil,
+                    Data(new.signingKey.rawRepresentation),
+                ])
+            let (head, seqs) = try self.repos.createRepository(
+                db: db, did: new.did, handle: handle, key: new.signingKey, announce: !new.deactivated, nowMicros: now)
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(AccountRecord.columns) FROM account WHERE did = ?", arguments: [new.did])!
+            return Created(account: AccountRecord(row: row), head: head, seqs: seqs)
+        }
+    }
+
+    static func useInviteCode(db: GRDB.Database, code: String, by did: String, at now: String) throws {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT available_uses, disabled FROM invite_code WHERE code = ?", arguments: [code])
+        else { throw StorageError(.invalidInviteCode, "Provided invite code not available") }
+        let uses = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM invite_code_use WHERE code = ?", arguments: [code]) ?? 0
+        guard (row["disabled"] as Int64) == 0, uses < (row["available_uses"] as Int) else {
+            throw StorageError(.invalidInviteCode, "Provided invite code not available")
+        }
+        try db.execute(
+            sql: "INSERT INTO invite_code_use (code, used_by, used_at) VALUES (?, ?, ?)", arguments: [code, did, now])
+    }
+
+    // MARK: Lookups
+
+    public func account(did: String) async throws(StorageError) -> AccountRecord? {
+        try await lookup(column: "did", did)
+    }
+
+    public func account(handle: String) async throws(StorageError) -> AccountRecord? {
+        try await lookup(column: "handle", handle.lowercased())
+    }
+
+    public func account(email: String) async throws(StorageError) -> AccountRecord? {
+        try await lookup(column: "email", email.lowercased())
+    }
+
+    /// Looks an account up by DID, handle or email, as `createSession`'s identifier.
+    public func account(identifier: String) async throws(StorageError) -> AccountRecord? {
+        if identifier.hasPrefix("did:") { return try await account(did: identifier) }
+        if identifier.contains("@") { return try await account(email: identifier) }
+        return try await account(handle: identifier)
+    }
+
+    private func lookup(column: String, _ value: String) async throws(StorageError) -> AccountRecord? {
+        try await database.read(kind: "account_get") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(AccountRecord.columns) FROM account WHERE \(column) = ?", arguments: [value]
+            ).map(AccountRecord.init(row:))
+        }
+    }
+
+    /// Number of accounts by status (`active`, `deactivated`, `takendown`), for `pds_accounts{status}`.
+    public func countsByStatus() async throws(StorageError) -> [String: Int] {
+        try await database.read(kind: "account_count") { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CASE WHEN takedown_ref IS NOT NULL THEN 'takendown'
+                                WHEN deactivated_at IS NOT NULL THEN 'deactivated'
+                                ELSE 'active' END AS status, COUNT(*) AS n
+                    FROM account GROUP BY status
+                    """)
+            var counts = ["active": 0, "deactivated": 0, "takendown": 0]
+            for row in rows { counts[row["status"]] = row["n"] }
+            return counts
+        }
+    }
+}

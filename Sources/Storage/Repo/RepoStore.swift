@@ -1,0 +1,147 @@
+import ATProto
+import Foundation
+import GRDB
+import Synchronization
+
+/// Repositories: applies signed commits and reads records.
+///
+/// A commit runs in one write transaction: it checks `swapCommit` and `swapRecord` against the stored head,
+/// updates the MST (reading only the touched paths), signs the new commit with the account's key, stores the
+/// new blocks and drops the obsolete ones, updates the record index, backlinks and blob references, moves the
+/// head, and appends the `#commit` event frame to the firehose log. SQLite's single writer serializes commits,
+/// so two writes to one repository can never interleave; readers are never blocked (WAL).
+public final class RepoStore: Sendable {
+    public let database: Database
+    let tids: TIDGenerator
+    let keyCache = Mutex<[String: K256PrivateKey]>([:])
+
+    /// The most block bytes one commit's firehose event may carry (the reference's limit).
+    public static let maxEventBlockBytes = 2_000_000
+    /// The most writes one commit may hold.
+    public static let maxWritesPerCommit = 200
+
+    public init(database: Database, tids: TIDGenerator = TIDGenerator()) {
+        self.database = database
+        self.tids = tids
+    }
+
+    // MARK: Reading
+
+    /// A repository head.
+    public struct Head: Sendable, Hashable {
+        public let commitCID: CID
+        public let dataCID: CID
+        public let rev: String
+    }
+
+    public func head(did: String) async throws(StorageError) -> Head? {
+        try await database.read(kind: "repo_head") { db in try Self.head(db: db, did: did) }
+    }
+
+    static func head(db: GRDB.Database, did: String) throws -> Head? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT commit_cid, data_cid, rev FROM repo_root WHERE did = ?", arguments: [did])
+        else { return nil }
+        return Head(
+            commitCID: try cid(row["commit_cid"]), dataCID: try cid(row["data_cid"]), rev: row["rev"])
+    }
+
+    /// A stored record.
+    public struct StoredRecord: Sendable, Hashable {
+        public let collection: String
+        public let rkey: String
+        public let cid: CID
+        public let bytes: [UInt8]
+        public let takedownRef: String?
+    }
+
+    public func record(did: String, collection: String, rkey: String) async throws(StorageError) -> StoredRecord? {
+        try await database.read(kind: "record_get") { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ? AND rkey = ?",
+                arguments: [did, collection, rkey]
+            ).map(Self.storedRecord)
+        }
+    }
+
+    /// Records of one collection in rkey order (descending unless `reverse`), after `cursor` when given.
+    public func listRecords(
+        did: String, collection: String, limit: Int, cursor: String?, reverse: Bool
+    ) async throws(StorageError) -> [StoredRecord] {
+        try await database.read(kind: "record_list") { db in
+            let order = reverse ? "ASC" : "DESC"
+            var sql = "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ?"
+            var arguments: StatementArguments = [did, collection]
+            if let cursor {
+                sql += reverse ? " AND rkey > ?" : " AND rkey < ?"
+                arguments += [cursor]
+            }
+            sql += " ORDER BY rkey \(order) LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedRecord)
+        }
+    }
+
+    /// The collections that hold at least one record, in order.
+    public func collections(did: String) async throws(StorageError) -> [String] {
+        try await database.read(kind: "record_collections") { db in
+            // Skip-scan: one index seek per distinct collection instead of reading every record.
+            var result: [String] = []
+            var last = ""
+            while let next = try String.fetchOne(
+                db, sql: "SELECT collection FROM record WHERE did = ? AND collection > ? ORDER BY collection LIMIT 1",
+                arguments: [did, last])
+            {
+                result.append(next)
+                last = next
+            }
+            return result
+        }
+    }
+
+    private static func storedRecord(_ row: Row) throws -> StoredRecord {
+        StoredRecord(
+            collection: row["collection"], rkey: row["rkey"], cid: try cid(row["cid"]),
+            bytes: [UInt8](row["content"] as Data), takedownRef: row["takedown_ref"])
+    }
+
+    static func cid(_ data: Data?) throws -> CID {
+        guard let data else { throw StorageError(.corrupt, "missing CID in a stored row") }
+        do {
+            return try CID(bytes: data)
+        } catch {
+            throw StorageError(.corrupt, "stored CID is invalid: \(error)")
+        }
+    }
+
+    // MARK: Keys
+
+    func signingKey(db: GRDB.Database, did: String) throws -> K256PrivateKey {
+        if let key = keyCache.withLock({ $0[did] }) { return key }
+        guard let raw = try Data.fetchOne(db, sql: "SELECT signing_key FROM account WHERE did = ?", arguments: [did]) else {
+            throw StorageError(.repoNotFound, "no account for \(did)")
+        }
+        let key: K256PrivateKey
+        do {
+            key = try K256PrivateKey(rawRepresentation: [UInt8](raw))
+        } catch {
+            throw StorageError(.corrupt, "stored signing key of \(did) is invalid: \(error)")
+        }
+        keyCache.withLock { $0[did] = key }
+        return key
+    }
+
+    /// Forgets a cached key (account deleted or key rotated).
+    public func forgetKey(did: String) {
+        _ = keyCache.withLock { $0.removeValue(forKey: did) }
+    }
+
+    /// The next revision: a fresh TID, strictly greater than `previous`.
+    func nextRev(after previous: String?) -> String {
+        let fresh = tids.next()
+        guard let previous, let old = try? TID(previous), fresh <= old else { return fresh.string }
+        return TID(rawValue: old.rawValue + 1).string
+    }
+}
