@@ -45,7 +45,7 @@ public final class HealthRegistry: Sendable {
     }
 
     /// Runs the checks of `kind` concurrently (or only the one named `name`; an unknown name gives a
-    /// report with no results that is not ok). A check that overruns its timeout fails with the
+    /// report with no results that is not ok). A kind with no checks registered is ok. A check that overruns its timeout fails with the
     /// reason "timed out" and is cancelled; the report does not wait for it to return.
     public func run(_ kind: HealthCheckKind, only name: String? = nil) async -> HealthReport {
         let selected = checks.withLock { checks in
@@ -60,7 +60,9 @@ public final class HealthRegistry: Sendable {
             return results.compactMap { $0 }
         }
         for result in results { export(result, kind: kind) }
-        return HealthReport(results: results)
+        // No checks of a kind is healthy; asking for a check that does not exist is not.
+        let ok = results.allSatisfy(\.ok) && (name == nil || !results.isEmpty)
+        return HealthReport(ok: ok, results: results)
     }
 
     // MARK: Running one check

@@ -1,6 +1,6 @@
 /// The outcome of running every check of one kind (or one named check).
 public struct HealthReport: Sendable, Equatable {
-    /// True when every result passed. A report with no results (e.g. an unknown `only` name) is not ok.
+    /// True when every result passed (see ``HealthRegistry/run(_:only:)`` for the empty cases).
     public let ok: Bool
     public let results: [HealthCheckResult]
 
@@ -9,8 +9,9 @@ public struct HealthReport: Sendable, Equatable {
         self.results = results
     }
 
+    /// ok when every result passed.
     public init(results: [HealthCheckResult]) {
-        self.init(ok: !results.isEmpty && results.allSatisfy(\.ok), results: results)
+        self.init(ok: results.allSatisfy(\.ok), results: results)
     }
 
     /// The failed checks.

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// Pings the systemd watchdog only while the liveness checks pass.
 ///
 /// Every ``SystemdNotifier/watchdogInterval`` it runs the liveness checks of the ``HealthRegistry``
-/// (bounded by the interval). When all pass in time it sends `WATCHDOG=1` and increments
+/// (bounded by half the interval). When all pass in time it sends `WATCHDOG=1` and increments
 /// `pds_watchdog_pings_total`; otherwise it skips the ping, increments
 /// `pds_watchdog_pings_skipped_total{check}` per failed check and logs a warning, so a wedged
 /// process stops pinging and systemd restarts it. Without a watchdog it just waits for shutdown.
@@ -42,10 +42,16 @@ public struct WatchdogService: Service {
             return
         }
         logger.debug("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
+        // Fixed cadence, and checks bounded by half the interval: two pings are never more than
+        // 1.5 intervals (0.75 × WATCHDOG_USEC) apart while the process is healthy.
+        let clock = ContinuousClock()
+        var next = clock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await tick(deadline: interval)
+            await tick(deadline: interval / 2)
+            next = max(next.advanced(by: interval), clock.now)
+            let wakeUp = next
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try await cancelWhenGracefulShutdown { try await Task.sleep(until: wakeUp, clock: clock) }
             } catch {
                 return
             }
@@ -67,7 +73,7 @@ public struct WatchdogService: Service {
         timer.cancel()
         if report == nil { checks.cancel() }
 
-        if let report, report.ok || report.results.isEmpty {
+        if let report, report.ok {
             notifier.watchdogPing()
             counter("pds_watchdog_pings_total", []).increment()
             return
