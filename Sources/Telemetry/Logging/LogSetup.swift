@@ -5,6 +5,7 @@ import Logging
 /// Chooses and builds the process's log handler.
 public enum LogSetup {
     /// Picks the handler: journald when format == .journald, or .auto and JOURNAL_STREAM matches stderr's dev:inode; else logfmt/json on stderr.
+    /// When journald is chosen but its socket (``defaultJournalSocket``) is missing, logfmt on stderr is used instead.
     public static func makeHandlerFactory(
         format: LogFormat,
         level: Logger.Level,
@@ -28,7 +29,13 @@ public enum LogSetup {
         journalSocketPath: String? = nil
     ) -> @Sendable (String) -> any LogHandler {
         let counter = LogMessageCounter(metricsFactory: metricsFactory)
-        switch resolve(format, environment: environment) {
+        var resolved = resolve(format, environment: environment)
+        // sd_journal_sendv reports success even when no journald listens, so check for the socket
+        // once here rather than losing every entry.
+        if resolved == .journald, journalSocketPath == nil, access(defaultJournalSocket, W_OK) != 0 {
+            resolved = .logfmt
+        }
+        switch resolved {
         case .journald:
             return { label in
                 JournaldLogHandler(
@@ -45,6 +52,9 @@ public enum LogSetup {
             return { label in LineLogHandler(label: label, format: .logfmt, level: level, sink: sink, counter: counter) }
         }
     }
+
+    /// Where libsystemd sends journal entries.
+    public static let defaultJournalSocket = "/run/systemd/journal/socket"
 
     /// Resolves `.auto` to `.journald` or `.logfmt`; other formats are returned as given.
     public static func resolve(_ format: LogFormat, environment: [String: String]) -> LogFormat {
