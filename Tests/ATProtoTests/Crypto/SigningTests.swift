@@ -120,6 +120,33 @@ import Testing
                 == CryptoFixtures.k256HelloWorldSignature)
     }
 
+    @Test func concurrentSigningAndVerifyingShareTheContextSafely() async throws {
+        // The libsecp256k1 context is shared process-wide; sign and verify from many tasks at once.
+        let key = K256PrivateKey()
+        let p256 = P256PrivateKey()
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var good = 0
+                    for i in 0..<50 {
+                        let message = Array("task \(task) message \(i)".utf8)
+                        let k = try key.sign(message)
+                        let p = try p256.sign(message)
+                        if key.publicKey.verify(signature: k, message: message)
+                            && p256.publicKey.verify(signature: p, message: message)
+                            && !key.publicKey.verify(signature: k, message: message + [0])
+                        {
+                            good += 1
+                        }
+                    }
+                    return good
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(results == 400)
+    }
+
     // MARK: helpers
 
     static func bytes(_ hex: String) -> [UInt8] { CryptoFixtures.bytes(hex) }
