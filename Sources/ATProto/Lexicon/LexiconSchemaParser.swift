@@ -55,7 +55,7 @@ struct LexiconSchemaParser {
             throw LexiconDocumentError(path: path, "a \(type) definition must be the main definition (named \"main\")")
         }
         if ["ref", "union", "unknown", "params", "permission"].contains(type) {
-            throw LexiconDocumentError(path: path, "a \(type) can not be a named definition")
+            throw LexiconDocumentError(path: path, "type \"\(type)\" can not be a named definition")
         }
         return try parse(value, at: .definition(main: name == "main"), path: path)
     }

@@ -67,7 +67,7 @@ struct LexiconDocumentTests {
     @Test("definitions are refused where the spec does not allow them, with the path")
     func placement() {
         expectRefused(
-            #"{"main": {"type": "params", "properties": {}}}"#, "defs/main: a params can not be a named definition")
+            #"{"main": {"type": "params", "properties": {}}}"#, "defs/main: type \"params\" can not be a named definition")
         expectRefused(
             #"{"view": {"type": "query"}}"#,
             "defs/view: a query definition must be the main definition (named \"main\")")

@@ -31,10 +31,17 @@ struct LexiconInteropTests {
     func invalidDocuments() throws {
         let cases = try cases("lexicon/lexicon-invalid.json")
         #expect(cases.count == 7)
+        // Where each case is wrong, so that a refusal for another reason does not pass.
+        let expectedPaths = [
+            "invalid lexicon field": "lexicon", "invalid id field": "id", "invalid NSID": "id",
+            "defined unknown": "defs/demo", "defined ref": "defs/demo", "non-main primary": "defs/demo",
+            "record missing type object": "defs/main/record/type",
+        ]
         for testCase in cases {
             let name = testCase["name"]?.stringValue ?? "?"
             let lexicon = try #require(testCase["lexicon"])
-            #expect(throws: LexiconDocumentError.self, "\(name)") { _ = try LexiconDocument(lexicon) }
+            let error = #expect(throws: LexiconDocumentError.self, "\(name)") { _ = try LexiconDocument(lexicon) }
+            #expect(error?.path == expectedPaths[name], "\(name): \(error?.description ?? "no error")")
         }
     }
 
