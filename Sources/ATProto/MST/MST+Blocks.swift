@@ -66,3 +66,21 @@ extension MST {
         }
     }
 }
+
+extension MST {
+    /// Depth-first, key-ordered walk for streaming exports: `node` for each node before its subtrees,
+    /// `record` with each key's value CID in key order (interleaved with the subtrees around it).
+    public func forEachBlockInStreamOrder(node: (CID, [UInt8]) throws -> Void, record: (CID) throws -> Void) throws {
+        func walk(_ link: MSTLink, layer: Int?) throws {
+            let current = try load(link, layer: layer)
+            let block = current.encoded
+            try node(block.cid, block.bytes)
+            if let left = current.left { try walk(left, layer: current.layer - 1) }
+            for entry in current.entries {
+                try record(entry.value)
+                if let right = entry.right { try walk(right, layer: current.layer - 1) }
+            }
+        }
+        try walk(root, layer: nil)
+    }
+}
