@@ -1,7 +1,9 @@
 import HTTPTypes
+import Synchronization
 
 /// Request ids: a client's `X-Request-Id` is kept when sane (1-128 characters of
-/// `[A-Za-z0-9._-]`), otherwise one is generated (32 lower-case hex digits).
+/// `[A-Za-z0-9._-]`), otherwise one is generated: 32 lower-case hex digits, a random prefix chosen
+/// at process start followed by a counter, so ids are unique without a random draw per request.
 enum RequestID {
     static let headerName = HTTPField.Name("X-Request-Id")!
     static let maxLength = 128
@@ -26,11 +28,15 @@ enum RequestID {
         return true
     }
 
-    static func generate() -> String {
+    private static let prefix: String = {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        return hex(generator.next())
+    }()
+    private static let counter = Atomic<UInt64>(UInt64.random(in: 0...UInt64(UInt32.max)))
+
+    static func generate() -> String {
+        let (_, next) = counter.wrappingAdd(1, ordering: .relaxed)
+        return prefix + hex(next)
     }
 
     private static func hex(_ value: UInt64) -> String {

@@ -55,6 +55,11 @@ func buildRouter(
     let xrpc = XRPCRouter()
     registerXRPCMethods(xrpc, settings: settings, dependencies: dependencies)
     extraRoutes(xrpc)
+    // These apply to the XRPC routes only (added after them).
+    router.add(middleware: AuthResponseHeadersMiddleware())
+    if let services = dependencies.services {
+        router.add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, knownNSIDs: Set(xrpc.registeredNSIDs)))
+    }
     XRPCRoutes.add(to: router, dispatcher: xrpc.makeDispatcher())
     return router
 }
@@ -62,6 +67,11 @@ func buildRouter(
 /// Every XRPC method the server implements: one line per feature.
 func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependencies: ServerDependencies) {
     DescribeServer.add(to: xrpc, settings: settings)
+    if let services = dependencies.services {
+        SessionRoutes.add(to: xrpc, services: services)
+        AppPasswordRoutes.add(to: xrpc, services: services)
+        InviteCodeRoutes.add(to: xrpc, services: services, settings: settings)
+    }
 }
 
 /// HTTP/1.1 today; the firehose will switch this to `.http1WebSocketUpgrade(...)`.

@@ -1,0 +1,72 @@
+import ATProto
+import CoreMetrics
+import Logging
+import Storage
+
+/// The server's secrets (from the secrets file or the environment; never logged).
+public struct ServerSecrets: Sendable {
+    /// HMAC key of the session JWTs (`PDS_JWT_SECRET`, its UTF-8 bytes as the reference uses them).
+    public var jwtSecret: [UInt8]
+    /// Password of the `admin` user of HTTP Basic admin auth (`PDS_ADMIN_PASSWORD`).
+    public var adminPassword: String
+    /// The server's PLC rotation key (`PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX`).
+    public var plcRotationKey: K256PrivateKey
+
+    public init(jwtSecret: [UInt8], adminPassword: String, plcRotationKey: K256PrivateKey) {
+        self.jwtSecret = jwtSecret
+        self.adminPassword = adminPassword
+        self.plcRotationKey = plcRotationKey
+    }
+}
+
+/// Everything the account, session and repository endpoints share: the database and its stores, the secrets,
+/// and the auth machinery (session JWTs, password hashing, rate limits). Built once by `pds serve` (and per test)
+/// and passed to the HTTP layer in ``ServerDependencies/services``.
+///
+/// Handlers authenticate with ``requireAccess(_:allowTakendown:allowDeactivated:level:)``,
+/// ``optionalAccess(_:allowTakendown:allowDeactivated:level:)`` and ``requireAdmin(_:)``.
+public final class PDSServices: Sendable {
+    public let database: Storage.Database
+    public let accounts: AccountStore
+    public let repos: RepoStore
+    public let secrets: ServerSecrets
+    /// The service DID: the `aud` of every session token.
+    public let serviceDID: String
+    /// Issues and verifies session tokens.
+    public let jwt: SessionJWT
+    /// scrypt hashing of account and app passwords (off the cooperative pool).
+    public let passwords: PasswordHasher
+    /// The in-memory rate limits.
+    public let rateLimiter: RateLimiter
+    let authMetrics: AuthMetrics
+    /// Logs failures the services handle themselves (a storage error during authentication).
+    public let logger: Logger
+
+    /// - Parameters:
+    ///   - database: an open, migrated database; the repository and account stores are built on it.
+    ///   - serviceDID: the server's DID (`ServerSettings.serviceDID`).
+    ///   - metricsFactory: where auth and rate-limit metrics go (`TelemetryMetrics.factory`).
+    ///   - rateLimits: the rate-limit settings (off unless enabled).
+    ///   - passwords: the password hasher (tests may pass one with a lower scrypt cost).
+    ///   - logger: for failures the services log themselves.
+    public init(
+        database: Storage.Database,
+        secrets: ServerSecrets,
+        serviceDID: String,
+        metricsFactory: any MetricsFactory,
+        rateLimits: RateLimitSettings = .disabled,
+        passwords: PasswordHasher = PasswordHasher(),
+        logger: Logger = Logger(label: "pds.services")
+    ) {
+        self.database = database
+        self.repos = RepoStore(database: database)
+        self.accounts = AccountStore(repos: repos)
+        self.secrets = secrets
+        self.serviceDID = serviceDID
+        self.jwt = SessionJWT(secret: secrets.jwtSecret, serviceDID: serviceDID)
+        self.passwords = passwords
+        self.rateLimiter = RateLimiter(settings: rateLimits, metricsFactory: metricsFactory)
+        self.authMetrics = AuthMetrics(factory: metricsFactory)
+        self.logger = logger
+    }
+}
