@@ -4,7 +4,7 @@ public struct LexiconRegistry: Sendable {
     /// The documents by NSID.
     public private(set) var documents: [String: LexiconDocument] = [:]
     /// Every definition by absolute reference (`nsid#name`).
-    private var definitions: [String: LexiconSchema] = [:]
+    private(set) var definitions: [String: LexiconSchema] = [:]
 
     public init() {}
 

@@ -39,7 +39,7 @@ struct LexiconValidator {
 
     /// The data schema a reference names: a record's object for a record, the definition itself for data types.
     private func resolve(_ target: String) throws(LexiconValidationError) -> LexiconSchema {
-        guard let definition = registry.definition(target) else {
+        guard let definition = registry.definitions[target] else {  // targets are absolute already
             throw LexiconValidationError(.unresolvedReference, path: joinedPath, "Lexicon not found: \(target)")
         }
         switch definition {
