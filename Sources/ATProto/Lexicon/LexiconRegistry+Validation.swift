@@ -30,6 +30,22 @@ extension LexiconRegistry {
         return .valid
     }
 
+    /// Validates a record the way `com.atproto.repo.createRecord`/`putRecord`/`applyWrites` do with their
+    /// `validate` parameter (`PDS-REFERENCE.md` §3.8):
+    /// - `false`: nothing is checked and the result is nil (the response omits `validationStatus`);
+    /// - `nil` (not given): a known collection is validated (`.valid` or an error), an unknown one gives `.unknown`;
+    /// - `true`: as `nil`, but an unknown collection is an error of kind `.unknownLexicon`.
+    public func validateRecord(
+        collection: String, value: DataValue, rkey: String, validate: Bool?
+    ) throws(LexiconValidationError) -> LexiconValidationStatus? {
+        if validate == false { return nil }
+        let status = try validateRecord(collection: collection, value: value, rkey: rkey)
+        if status == .unknown, validate == true {
+            throw LexiconValidationError(.unknownLexicon, path: "", "Unknown lexicon type: \(collection)")
+        }
+        return status
+    }
+
     /// Validates `value` against the definition `reference` names (`nsid`, `nsid#name`): an object, a
     /// record's object, or any other data type. Errors' paths start with `root`.
     public func validate(

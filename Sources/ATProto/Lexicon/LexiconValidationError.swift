@@ -9,6 +9,8 @@ public struct LexiconValidationError: Error, Hashable, Sendable, CustomStringCon
         /// The schema references a definition the registry does not have (or one that can not be
         /// used as data, such as a token): the schema set is incomplete, not the data wrong.
         case unresolvedReference
+        /// Validation was required but no schema is known for the collection ("Unknown lexicon type").
+        case unknownLexicon
     }
 
     public let kind: Kind

@@ -170,6 +170,40 @@ struct LexiconRecordValidationTests {
         #expect(try validate("app.bsky.feed.defs", ["$type": "app.bsky.feed.defs"]) == .unknown)
     }
 
+    @Test("the validate parameter: false skips, true requires a known schema, unset is optimistic")
+    func validateParameter() throws {
+        let registry = try LexiconRegistry.bundled
+        let post = DataValue.map(Self.fullPost)
+        var invalid = Self.fullPost
+        invalid.removeValue(forKey: "text")
+        let unknown: DataValue = ["$type": "com.example.thing"]
+        #expect(
+            try registry.validateRecord(collection: "app.bsky.feed.post", value: post, rkey: Self.tid, validate: nil)
+                == .valid)
+        #expect(
+            try registry.validateRecord(collection: "app.bsky.feed.post", value: post, rkey: Self.tid, validate: true)
+                == .valid)
+        #expect(
+            try registry.validateRecord(
+                collection: "app.bsky.feed.post", value: .map(invalid), rkey: "self", validate: false)
+                == nil)
+        #expect(throws: LexiconValidationError.self) {
+            try registry.validateRecord(
+                collection: "app.bsky.feed.post", value: .map(invalid), rkey: Self.tid, validate: nil)
+        }
+        #expect(
+            try registry.validateRecord(collection: "com.example.thing", value: unknown, rkey: "x", validate: nil)
+                == .unknown)
+        #expect(
+            try registry.validateRecord(collection: "com.example.thing", value: unknown, rkey: "x", validate: false)
+                == nil)
+        let error = #expect(throws: LexiconValidationError.self) {
+            try registry.validateRecord(collection: "com.example.thing", value: unknown, rkey: "x", validate: true)
+        }
+        #expect(error?.kind == .unknownLexicon)
+        #expect(error?.description == "Unknown lexicon type: com.example.thing")
+    }
+
     // MARK: Invalid
 
     @Test("text over 300 graphemes or 3000 bytes is refused at Record/text")
