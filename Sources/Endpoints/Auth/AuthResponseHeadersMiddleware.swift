@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Marks every response to a request that carried credentials as private to that caller:

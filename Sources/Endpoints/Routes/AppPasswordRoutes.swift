@@ -44,6 +44,7 @@ enum AppPasswordRoutes {
             var request = request
             let input = try await request.decodeXRPCInput(RevokeInput.self, context: context)
             try await services.accounts.revokeAppPassword(did: caller.did, name: input.name)
+            return Response(status: .ok)
         }
     }
 

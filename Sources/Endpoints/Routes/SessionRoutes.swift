@@ -46,6 +46,7 @@ enum SessionRoutes {
         xrpc.procedure("com.atproto.server.deleteSession") { request, _ in
             let credentials = try services.requireRefresh(request, allowExpired: true)
             try await services.accounts.revokeRefreshToken(id: credentials.tokenID)
+            return Response(status: .ok)
         }
     }
 
