@@ -144,7 +144,8 @@ struct TOMLParser {
             && digits.allSatisfy { $0 == "_" || ("0"..."9").contains($0) }
             && !(digits.count > 1 && digits.first == "0")
         guard valid, let magnitude = Int(digits.replacing("_", with: "")) else {
-            if word.contains(".") || word.contains("e") || word.contains("E") || word.contains(":") {
+            let body = word.dropFirst()
+            if body.contains(".") || body.contains("e") || body.contains("E") || body.contains(":") || body.contains("-") {
                 throw error("'\(word)' for '\(key)': floats and dates are not supported")
             }
             throw error("invalid integer '\(word)' for '\(key)'")
