@@ -61,6 +61,31 @@ struct LoggingTests {
         #expect(nested["a"] as? [String] == ["x", "y"])
     }
 
+    @Test("encoders escape control characters and line separators")
+    func encoders() throws {
+        var logfmt: [UInt8] = []
+        LineEncoder.appendLogfmtValue("a\u{1}b\u{7F}", to: &logfmt)
+        #expect(String(decoding: logfmt, as: UTF8.self) == #""a\u{1}b\u{7f}""#)
+        var plain: [UInt8] = []
+        LineEncoder.appendLogfmtValue("did:plc:abc/ü", to: &plain)
+        #expect(String(decoding: plain, as: UTF8.self) == "did:plc:abc/ü")
+        var key: [UInt8] = []
+        LineEncoder.appendLogfmtKey("a b=c", to: &key)
+        #expect(String(decoding: key, as: UTF8.self) == "a_b_c")
+
+        var json: [UInt8] = []
+        LineEncoder.appendJSONString("x\u{2028}y\u{2029}z\u{0}€", to: &json)
+        #expect(String(decoding: json, as: UTF8.self) == #""x\u2028y\u2029z\u0000€""#)
+        let decoded = try JSONSerialization.jsonObject(with: Data(json), options: .fragmentsAllowed) as? String
+        #expect(decoded == "x\u{2028}y\u{2029}z\u{0}€")
+
+        var padded: [UInt8] = []
+        LineEncoder.appendPadded(7, width: 3, to: &padded)
+        LineEncoder.appendPadded(12345, width: 2, to: &padded)
+        LineEncoder.appendPadded(0, width: 1, to: &padded)
+        #expect(String(decoding: padded, as: UTF8.self) == "007123450")
+    }
+
     @Test("timestamps are RFC 3339 UTC with milliseconds")
     func timestamp() {
         #expect(LogTimestamp.format(seconds: 0, milliseconds: 7) == "1970-01-01T00:00:00.007Z")

@@ -41,16 +41,16 @@ public struct LineLogHandler: LogHandler {
     public func log(event: LogEvent) {
         counter?.count(event.level)
         let merged = LogRedaction.redact(mergedMetadata(event))
-        let line = LineLogHandler.render(
+        let line = LineLogHandler.renderBytes(
             format: format,
-            timestamp: LogTimestamp.now(),
+            timestamp: nil,
             level: event.level,
             label: label,
             message: event.message.description,
             metadata: merged,
             error: event.error.map { String(describing: $0) }
         )
-        sink.write(Array(line.utf8))
+        sink.write(line)
     }
 
     private func mergedMetadata(_ event: LogEvent) -> Logger.Metadata {
@@ -70,83 +70,95 @@ public struct LineLogHandler: LogHandler {
 
     static func render(
         format: Format,
-        timestamp: String,
+        timestamp: String?,
         level: Logger.Level,
         label: String,
         message: String,
         metadata: Logger.Metadata,
         error: String?
     ) -> String {
-        var fields: [(String, LogValue)] = [
-            ("ts", .string(timestamp)),
-            ("level", .string(level.rawValue)),
-            ("logger", .string(label)),
-            ("msg", .string(message)),
-        ]
-        for key in metadata.keys.sorted() {
-            guard let value = metadata[key] else { continue }
-            let name = reservedKeys.contains(key) ? "md_\(key)" : key
-            fields.append((name, LogValue(value)))
-        }
-        if let error { fields.append(("error", .string(error))) }
-        switch format {
-        case .logfmt:
-            return fields.map { "\(logfmtKey($0.0))=\(logfmtValue($0.1.flatText))" }.joined(separator: " ") + "\n"
-        case .json:
-            return "{" + fields.map { "\(jsonString($0.0)):\($0.1.json)" }.joined(separator: ",") + "}\n"
-        }
+        String(
+            decoding: renderBytes(
+                format: format,
+                timestamp: timestamp,
+                level: level,
+                label: label,
+                message: message,
+                metadata: metadata,
+                error: error
+            ),
+            as: UTF8.self
+        )
     }
 
-    static func logfmtKey(_ key: String) -> String {
-        let cleaned = key.unicodeScalars.map { scalar -> String in
-            scalar.value > 0x20 && scalar != "=" && scalar != "\"" && scalar.value != 0x7F ? String(scalar) : "_"
-        }.joined()
-        return cleaned.isEmpty ? "_" : cleaned
-    }
-
-    static func logfmtValue(_ value: String) -> String {
-        let needsQuotes =
-            value.isEmpty
-            || value.unicodeScalars.contains { $0.value <= 0x20 || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value == 0x7F }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+    /// One line, newline-terminated. `timestamp == nil` means now.
+    static func renderBytes(
+        format: Format,
+        timestamp: String?,
+        level: Logger.Level,
+        label: String,
+        message: String,
+        metadata: Logger.Metadata,
+        error: String?
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + message.utf8.count + metadata.count * 32)
+        var first = true
+        func key(_ name: String) {
+            switch format {
+            case .logfmt:
+                if !first { out.append(UInt8(ascii: " ")) }
+                LineEncoder.appendLogfmtKey(name, to: &out)
+                out.append(UInt8(ascii: "="))
+            case .json:
+                out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                LineEncoder.appendJSONString(name, to: &out)
+                out.append(UInt8(ascii: ":"))
+            }
+            first = false
+        }
+        func string(_ value: String) {
+            switch format {
+            case .logfmt: LineEncoder.appendLogfmtValue(value, to: &out)
+            case .json: LineEncoder.appendJSONString(value, to: &out)
             }
         }
-        return out + "\""
-    }
 
-    static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        key("ts")
+        if let timestamp {
+            string(timestamp)
+        } else {
+            if format == .json { out.append(UInt8(ascii: "\"")) }
+            LogTimestamp.appendNow(to: &out)
+            if format == .json { out.append(UInt8(ascii: "\"")) }
+        }
+        key("level")
+        string(level.rawValue)
+        key("logger")
+        string(label)
+        key("msg")
+        string(message)
+        for name in metadata.keys.sorted() {
+            guard let value = metadata[name] else { continue }
+            key(reservedKeys.contains(name) ? "md_\(name)" : name)
+            switch (format, value) {
+            case (_, .string(let text)):
+                string(text)
+            case (_, .stringConvertible(let convertible)):
+                string(convertible.description)
+            case (.logfmt, _):
+                string(LogValue(value).json)
+            case (.json, _):
+                LogValue(value).appendJSON(to: &out)
             }
         }
-        return out + "\""
+        if let error {
+            key("error")
+            string(error)
+        }
+        if format == .json { out.append(UInt8(ascii: "}")) }
+        out.append(UInt8(ascii: "\n"))
+        return out
     }
 }
 
@@ -178,13 +190,31 @@ enum LogValue {
     }
 
     var json: String {
+        var out: [UInt8] = []
+        appendJSON(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func appendJSON(to out: inout [UInt8]) {
         switch self {
         case .string(let string):
-            return LineLogHandler.jsonString(string)
+            LineEncoder.appendJSONString(string, to: &out)
         case .array(let array):
-            return "[" + array.map(\.json).joined(separator: ",") + "]"
+            out.append(UInt8(ascii: "["))
+            for (index, element) in array.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                element.appendJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .dictionary(let pairs):
-            return "{" + pairs.map { "\(LineLogHandler.jsonString($0.0)):\($0.1.json)" }.joined(separator: ",") + "}"
+            out.append(UInt8(ascii: "{"))
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                LineEncoder.appendJSONString(pair.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                pair.1.appendJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 }
