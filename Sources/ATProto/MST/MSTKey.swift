@@ -1,5 +1,13 @@
 import Crypto
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Repository keys (`<collection>/<rkey>`) as the MST sees them: validation, height, prefix length.
 public enum MSTKey {
     /// Longest key, in bytes.
@@ -96,14 +104,16 @@ public enum MSTKey {
     /// Three-way byte comparison.
     @inline(__always)
     static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                let n = min(pa.count, pb.count)
-                for i in 0..<n where pa[i] != pb[i] {
-                    return pa[i] < pb[i] ? -1 : 1
-                }
-                return pa.count == pb.count ? 0 : (pa.count < pb.count ? -1 : 1)
-            }
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in compare(pa, pb) } }
+    }
+
+    @inline(__always)
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let c = memcmp(pa, pb, n)
+            if c != 0 { return c < 0 ? -1 : 1 }
         }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 }

@@ -56,15 +56,19 @@ public final class MSTNode: Sendable {
 
     /// Index of the first entry whose key is >= `key`, and whether it is equal.
     func search(_ key: [UInt8]) -> (index: Int, found: Bool) {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) >> 1
-            let c = MSTKey.compare(entries[mid].key, key)
-            if c == 0 { return (mid, true) }
-            if c < 0 { low = mid + 1 } else { high = mid }
+        key.withUnsafeBufferPointer { target in
+            entries.withUnsafeBufferPointer { list in
+                var low = 0
+                var high = list.count
+                while low < high {
+                    let mid = (low + high) >> 1
+                    let c = list[mid].key.withUnsafeBufferPointer { MSTKey.compare($0, target) }
+                    if c == 0 { return (mid, true) }
+                    if c < 0 { low = mid + 1 } else { high = mid }
+                }
+                return (low, false)
+            }
         }
-        return (low, false)
     }
 
     /// A copy with the subtree left of entry `index` replaced.
