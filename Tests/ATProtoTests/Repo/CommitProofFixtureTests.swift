@@ -43,11 +43,25 @@ import Testing
             f.adds.map { RepoOperation(action: .create, path: $0, cid: leaf, prev: nil) }
             + f.dels.map { RepoOperation(action: .delete, path: $0, cid: nil, prev: leaf) }
         try CommitProof.verifyInversion(newRoot: after.rootCID, prevData: before.rootCID, ops: ops, blocks: proof)
-        try CommitProof.verifyInversion(newRoot: after.rootCID, prevData: before.rootCID, ops: ops.reversed(), blocks: proof)
+        // In every order, as the reference test does.
+        for order in Self.permutations(ops) {
+            try CommitProof.verifyInversion(newRoot: after.rootCID, prevData: before.rootCID, ops: order, blocks: proof)
+        }
 
         // A wrong prevData is caught.
         #expect(throws: CommitError.self) {
             try CommitProof.verifyInversion(newRoot: after.rootCID, prevData: after.rootCID, ops: ops, blocks: proof)
         }
+    }
+
+    static func permutations<T>(_ items: [T]) -> [[T]] {
+        guard items.count > 1 else { return [items] }
+        var out: [[T]] = []
+        for (i, item) in items.enumerated() {
+            var rest = items
+            rest.remove(at: i)
+            out += permutations(rest).map { [item] + $0 }
+        }
+        return out
     }
 }

@@ -62,6 +62,10 @@ import Testing
             let decoded = try CommitProof.verifyInversion(
                 commit: try #require(roots.first), prevData: root, ops: result.ops, blocks: received, requireRecordBlocks: true)
             #expect(decoded.verifySignature(with: key.publicKey), "seed \(seed) round \(round)")
+            // A relay may invert the operations in any order: the proof must hold for every order.
+            for _ in 0..<3 {
+                try CommitProof.verifyInversion(newRoot: result.root, prevData: root, ops: result.ops.shuffled(using: &rng), blocks: received)
+            }
 
             // Wrong prevData or a doctored op is caught.
             let wrong = #expect(throws: CommitError.self) {
