@@ -131,6 +131,36 @@ struct JournaldTests {
         #expect((entries[2]["MESSAGE"] as? String)?.count == big.count)
         #expect(entries[2]["SIZE"] as? String == "big")
         #expect(entries[2]["PRIORITY"] as? String == "7")
+
+        // LogSetup picks the same socket from PDS_JOURNAL_SOCKET, with the default identifier "pds".
+        let metrics = TelemetryMetrics()
+        let factory = LogSetup.makeHandlerFactory(
+            format: .journald,
+            level: .info,
+            metricsFactory: metrics.factory,
+            environment: [LogSetup.journalSocketVariable: journald.socketPath],
+            sink: fallback.sink
+        )
+        Logger(label: "pds.setup", factory: factory).notice("through LogSetup", metadata: ["nsid": "com.atproto.sync.getRepo"])
+        let setupEntries = try journald.entries(identifier: "pds")
+        try #require(setupEntries.count == 1, "got \(setupEntries.count) entries")
+        #expect(setupEntries[0]["MESSAGE"] as? String == "through LogSetup")
+        #expect(setupEntries[0]["PRIORITY"] as? String == "5")
+        #expect(setupEntries[0]["NSID"] as? String == "com.atproto.sync.getRepo")
+        #expect(Exposition(metrics.render()).value("pds_log_messages_total", labels: #"level="notice""#) == 1)
+        #expect(fallback.lines.isEmpty)
+    }
+
+    @Test("journald without a journal socket falls back to logfmt on stderr")
+    func noJournalSocket() {
+        guard access(LogSetup.defaultJournalSocket, F_OK) != 0 else {
+            print("skipping: \(LogSetup.defaultJournalSocket) exists on this machine")
+            return
+        }
+        let capture = LogCapture()
+        let factory = LogSetup.makeHandlerFactory(format: .journald, level: .info, metricsFactory: nil, environment: [:], sink: capture.sink)
+        Logger(label: "x", factory: factory).info("hello")
+        #expect(capture.text.contains("msg=hello"))
     }
 
     @Test("a dead journald socket falls back to a logfmt line")

@@ -20,6 +20,9 @@ public enum LogSetup {
     }
 
     /// The same, with the environment, the line sink and the journald socket injectable (tests).
+    /// Without `journalSocketPath`, `PDS_JOURNAL_SOCKET` from the environment names a journald socket to
+    /// use with the native protocol (e.g. `/run/systemd/journal.NAMESPACE/socket`); otherwise entries go
+    /// through libsystemd to the system journal.
     public static func makeHandlerFactory(
         format: LogFormat,
         level: Logger.Level,
@@ -29,6 +32,7 @@ public enum LogSetup {
         journalSocketPath: String? = nil
     ) -> @Sendable (String) -> any LogHandler {
         let counter = LogMessageCounter(metricsFactory: metricsFactory)
+        let journalSocketPath = journalSocketPath ?? environment[journalSocketVariable].flatMap { $0.isEmpty ? nil : $0 }
         var resolved = resolve(format, environment: environment)
         // sd_journal_sendv reports success even when no journald listens, so check for the socket
         // once here rather than losing every entry.
@@ -52,6 +56,9 @@ public enum LogSetup {
             return { label in LineLogHandler(label: label, format: .logfmt, level: level, sink: sink, counter: counter) }
         }
     }
+
+    /// Environment variable naming an explicit journald socket.
+    public static let journalSocketVariable = "PDS_JOURNAL_SOCKET"
 
     /// Where libsystemd sends journal entries.
     public static let defaultJournalSocket = "/run/systemd/journal/socket"
