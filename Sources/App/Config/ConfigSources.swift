@@ -35,7 +35,9 @@ struct ConfigSources: Sendable {
     private(set) var ignoredEnvironment: [String] = []
 
     /// Environment variables read by pds that are not settings (kept out of `ignoredEnvironment`).
-    static let otherEnvironment: Set<String> = ["PDS_CONFIG_FILE", "PDS_TEST_FAIL_LIVENESS_FILE"]
+    static let otherEnvironment: Set<String> = [
+        "PDS_CONFIG_FILE", "PDS_TEST_FAIL_LIVENESS_FILE", "PDS_JOURNAL_SOCKET",
+    ]
 
     subscript(key: ConfigKey) -> Value? { values[key] }
 
