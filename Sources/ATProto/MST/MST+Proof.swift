@@ -40,3 +40,23 @@ extension MST {
         }
     }
 }
+
+// MARK: - Inclusion and exclusion proofs (sync.getRecord)
+
+extension MST {
+    /// The node blocks from the root down to `key` (or to where it would be) and the key's value: enough to
+    /// prove to anyone holding the root CID that `key` maps to that value, or is absent (nil).
+    public func path(to key: String) throws(MSTError) -> (nodes: [CARBlock], value: CID?) {
+        let bytes = try MSTKey.validated(key)
+        var nodes: [CARBlock] = []
+        var node = try rootNode()
+        while true {
+            let block = node.encoded
+            nodes.append(CARBlock(cid: block.cid, bytes: block.bytes))
+            let (index, found) = node.search(bytes)
+            if found { return (nodes, node.entries[index].value) }
+            guard let child = node.child(at: index) else { return (nodes, nil) }
+            node = try load(child, layer: node.layer - 1)
+        }
+    }
+}

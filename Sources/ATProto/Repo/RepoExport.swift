@@ -54,3 +54,47 @@ public enum RepoExport {
         return (decoded, records)
     }
 }
+
+extension RepoExport {
+    /// Writes the `com.atproto.sync.getRecord` CAR body after the header: the commit, the MST path to each
+    /// of `paths` and the record block of each present key. Absent keys still get their path (an exclusion
+    /// proof).
+    public static func writeRecordProofs(commit: CID, paths: [String], reader: any BlockReader, to writer: inout CARWriter) throws {
+        let commitBytes = try read(commit, reader)
+        let decoded = try Commit(block: commitBytes)
+        try writer.write(commit, commitBytes)
+        let tree = MST(root: decoded.data, reader: reader)
+        var written = Set<CID>()
+        for path in paths {
+            let (nodes, value) = try tree.path(to: path)
+            for node in nodes where written.insert(node.cid).inserted { try writer.write(node) }
+            if let value, written.insert(value).inserted { try writer.write(value, try read(value, reader)) }
+        }
+    }
+
+    /// Checks a record proof (e.g. a `sync.getRecord` response): the commit at `commit` is among `blocks`
+    /// (and, with `key`, its signature verifies), and the tree path in `blocks` shows `path` mapping to a
+    /// present, matching record block (returned with its CID) or being absent (nil).
+    public static func verifyRecordProof(
+        commit: CID, path: String, blocks: [CID: [UInt8]], key: PublicKey? = nil
+    ) throws(CommitError) -> (cid: CID, bytes: [UInt8])? {
+        guard let bytes = blocks[commit], CID.dagCBOR(hashing: bytes) == commit else {
+            throw CommitError(.missingBlock, "commit block \(commit) is missing or does not match")
+        }
+        let decoded = try Commit(block: bytes)
+        if let key, !decoded.verifySignature(with: key) {
+            throw CommitError(.invalidCommit, "commit signature does not verify with \(key.didKey)")
+        }
+        let value: CID?
+        do {
+            value = try MST(root: decoded.data, reader: MemoryBlockStore(blocks)).get(path)
+        } catch {
+            throw CommitProof.translate(error)
+        }
+        guard let value else { return nil }
+        guard let record = blocks[value], CID.sha256(codec: value.codec, hashing: record) == value else {
+            throw CommitError(.missingBlock, "record block \(value) of \(path) is missing or does not match")
+        }
+        return (value, record)
+    }
+}

@@ -42,4 +42,45 @@ import Testing
         missingNode[result.root] = nil
         #expect((#expect(throws: CommitError.self) { try RepoExport.verify(commit: commitBlock.cid, blocks: missingNode) })?.code == .missingBlock)
     }
+
+    @Test func recordProofsProveInclusionAndExclusion() throws {
+        var rng = SeededGenerator(seed: 22)
+        let key = K256PrivateKey()
+        var store = MemoryBlockStore()
+        var writes: [RepoWrite] = []
+        for path in RepoTestSupport.randomKeys(500, using: &rng) {
+            writes.append(.create(path: path, cid: store.putDAGCBOR(DAGCBOR.encode(.map(["p": .string(path)])))))
+        }
+        let result = try RepoBuilder.apply(writes, root: nil, reader: store)
+        store.put(contentsOf: result.newNodeBlocks)
+        let block = try UnsignedCommit(did: "did:plc:ewvi7nxzyoun6zhxrhs64oiz", data: result.root, rev: TIDGenerator().next().string)
+            .signed(with: key).block()
+        store.put(block.cid, block.bytes)
+
+        let present = writes[123].path
+        let absent = RepoTestSupport.randomKey(using: &rng)
+        let presentCID = try #require(try result.tree.get(present))
+        let cases: [(String, CID?)] = [(present, presentCID), (absent, nil)]
+        for (path, expected) in cases {
+            var car: [UInt8] = []
+            var writer = try CARWriter(roots: [block.cid]) { car.append(contentsOf: $0) }
+            try RepoExport.writeRecordProofs(commit: block.cid, paths: [path], reader: store, to: &writer)
+            try writer.finish()
+            let (roots, blocks) = try CARReader.read(car)
+            #expect(roots == [block.cid])
+            // Commit, a handful of path nodes, at most one record: not the whole repo.
+            #expect(blocks.count < 16)
+            let map = Dictionary(blocks.map { ($0.cid, $0.bytes) }, uniquingKeysWith: { a, _ in a })
+            let proven = try RepoExport.verifyRecordProof(commit: block.cid, path: path, blocks: map, key: key.publicKey)
+            #expect(proven?.cid == expected)
+            let (nodes, value) = try result.tree.path(to: path)
+            #expect(value == expected)
+            #expect(nodes.first?.cid == result.root)
+        }
+        // Without the path nodes the proof fails.
+        let error = #expect(throws: CommitError.self) {
+            try RepoExport.verifyRecordProof(commit: block.cid, path: present, blocks: [block.cid: block.bytes])
+        }
+        #expect(error?.code == .missingBlock)
+    }
 }
