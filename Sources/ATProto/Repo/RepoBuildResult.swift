@@ -1,7 +1,7 @@
 /// Everything a repository write needs to store and to announce, from ``RepoBuilder/apply(_:root:reader:)``.
-public struct RepoBuildResult {
-    /// The new tree (nodes built in memory, bound to the reader it was built with).
-    public let tree: MST
+///
+/// It is `Sendable` (it holds no reader), so it can leave a database transaction closure.
+public struct RepoBuildResult: Sendable {
     /// Root CID of the new tree: the next commit's `data`.
     public let root: CID
     /// Root CID of the tree before the writes (nil for a new repository): the event's `prevData`.

@@ -36,7 +36,7 @@ public enum RepoBuilder {
         let diff = try translating { () throws(MSTError) in try MST.diff(from: old, to: final) }
         let proof = try translating { () throws(MSTError) in try final.coveringProof(for: writes.map(\.path)) }
         return RepoBuildResult(
-            tree: final, root: final.rootCID, previousRoot: old?.rootCID, ops: ops, newNodeBlocks: diff.newNodes,
+            root: final.rootCID, previousRoot: old?.rootCID, ops: ops, newNodeBlocks: diff.newNodes,
             removedNodeCIDs: diff.removedNodes, removedRecordCIDs: diff.removedLeaves, proofBlocks: proof)
     }
 

@@ -59,7 +59,8 @@ import Testing
 
         let present = writes[123].path
         let absent = RepoTestSupport.randomKey(using: &rng)
-        let presentCID = try #require(try result.tree.get(present))
+        let tree = MST(root: result.root, reader: store)
+        let presentCID = try #require(try tree.get(present))
         let cases: [(String, CID?)] = [(present, presentCID), (absent, nil)]
         for (path, expected) in cases {
             var car: [UInt8] = []
@@ -73,7 +74,7 @@ import Testing
             let map = Dictionary(blocks.map { ($0.cid, $0.bytes) }, uniquingKeysWith: { a, _ in a })
             let proven = try RepoExport.verifyRecordProof(commit: block.cid, path: path, blocks: map, key: key.publicKey)
             #expect(proven?.cid == expected)
-            let (nodes, value) = try result.tree.path(to: path)
+            let (nodes, value) = try tree.path(to: path)
             #expect(value == expected)
             #expect(nodes.first?.cid == result.root)
         }
