@@ -125,4 +125,29 @@ import Testing
         let many = Self.keys(height: 0, count: MSTNode.maxEntries + 1)
         Self.expectFailure(.invalidStructure, Self.node(many.map { RawEntry(key: $0) }), "too many entries")
     }
+
+    @Test func mutatedNodesNeverCrash() throws {
+        var rng = SeededGenerator(seed: 31)
+        let keys = RepoTestSupport.randomKeys(120, using: &rng)
+        let tree = try RepoTestSupport.tree(keys.map { ($0, RepoTestSupport.leaf) })
+        let blocks = tree.unstoredBlocks()
+        var rejected = 0
+        for _ in 0..<400 {
+            var store = MemoryBlockStore(blocks)
+            let (cid, original) = blocks.randomElement(using: &rng)!
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            if Bool.random(using: &rng) { bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng))) }
+            // The mutated bytes are served under the original CID, as a corrupt store would.
+            store.put(cid, bytes)
+            do {
+                try MST(root: tree.rootCID, reader: store).validate()
+            } catch {
+                rejected += 1
+            }
+        }
+        #expect(rejected > 300)
+    }
 }
