@@ -101,6 +101,7 @@ import Testing
         (nil, ["PDS_CRAWLERS": "bsky.network"], [:], "PDS_CRAWLERS: each crawler"),
         (nil, ["PDS_DID_PLC_URL": "ftp://x"], [:], "PDS_DID_PLC_URL: must be an http(s) URL"),
         (nil, ["PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX": "abcd"], [:], "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX: must be 64 hex"),
+        (nil, ["PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX": String(repeating: "f", count: 64)], [:], "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX: must be 64 hex digits of a valid"),
         (nil, ["PDS_JWT_SECRET": "short"], [:], "PDS_JWT_SECRET: must be at least 16"),
         (nil, ["PDS_CONTACT_EMAIL_ADDRESS": "nobody"], [:], "PDS_CONTACT_EMAIL_ADDRESS: must be an email"),
         (nil, ["PDS_BLOB_UPLOAD_LIMIT": "0"], [:], "PDS_BLOB_UPLOAD_LIMIT: must be from 1"),

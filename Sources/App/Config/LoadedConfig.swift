@@ -1,3 +1,4 @@
+import ATProto
 import Foundation
 
 /// A validated configuration plus where each value came from, ready for `serve` or `check-config`.
@@ -37,7 +38,7 @@ struct LoadedConfig: Sendable {
             changed = true
         }
         if config.plcRotationKeyHex == nil {
-            config.plcRotationKeyHex = SecretsFile.randomHex(bytes: 32)
+            config.plcRotationKeyHex = K256PrivateKey().hex
             changed = true
         }
         if config.adminPassword == nil {

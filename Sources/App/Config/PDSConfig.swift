@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ATProto
 import Logging
 
 /// The effective, validated configuration of `pds` (see ``ConfigKey`` for every setting).
@@ -97,8 +98,9 @@ struct PDSConfig: Sendable, Equatable {
             adminPassword = value
         }
         if let value = sources.string(.plcRotationKey) {
-            guard Self.isK256PrivateKeyHex(value) else {
-                throw sources.problem(.plcRotationKey, "must be 64 hex digits (a 32-byte secp256k1 private key)")
+            guard Self.isK256PrivateKeyHex(value), (try? K256PrivateKey(hex: value.lowercased())) != nil else {
+                throw sources.problem(
+                    .plcRotationKey, "must be 64 hex digits of a valid secp256k1 private key (non-zero, below the curve order)")
             }
             plcRotationKeyHex = value.lowercased()
         }
