@@ -61,6 +61,39 @@ struct HealthTests {
         }
     }
 
+    @Test("a timed-out run that is still going is not started again")
+    func stuckRun() async throws {
+        let release = LockedBox<CheckedContinuation<Void, Never>?>(nil)
+        let starts = LockedBox(0)
+        let health = HealthRegistry()
+        health.register(name: "wedged", kinds: [.liveness], timeout: .milliseconds(50)) {
+            starts.mutate { $0 += 1 }
+            await withCheckedContinuation { continuation in release.value = continuation }
+        }
+        let first = await health.run(.liveness)
+        #expect(first.results.first?.reason == "timed out")
+        let second = await health.run(.liveness)
+        #expect(second.results.first?.reason == "still running after timeout")
+        #expect(starts.value == 1)
+        // Once the wedged run returns, the check runs again.
+        release.value?.resume()
+        for _ in 0..<200 where await health.run(.liveness).results.first?.reason == "still running after timeout" {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(starts.value == 2)
+        release.value?.resume()
+    }
+
+    @Test("concurrent runs of the same check both execute")
+    func concurrentRuns() async {
+        let health = HealthRegistry()
+        health.register(name: "slowish", kinds: [.liveness]) { try await Task.sleep(for: .milliseconds(50)) }
+        async let a = health.run(.liveness)
+        async let b = health.run(.liveness)
+        let (ra, rb) = await (a, b)
+        #expect(ra.ok && rb.ok)
+    }
+
     @Test("only runs the one named check; an unknown name is not ok")
     func onlyOne() async {
         let ran = LockedBox<[String]>([])

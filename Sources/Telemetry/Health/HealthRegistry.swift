@@ -14,6 +14,8 @@ public final class HealthRegistry: Sendable {
     }
 
     private let checks = Mutex<[Check]>([])
+    /// Checks with a run that timed out and has not returned yet (it ignores cancellation).
+    private let stuck = Mutex<Set<String>>([])
     private let metricsFactory: (any MetricsFactory)?
 
     /// - Parameter metricsFactory: where results are exported; `nil` uses the global `MetricsSystem`.
@@ -46,14 +48,16 @@ public final class HealthRegistry: Sendable {
 
     /// Runs the checks of `kind` concurrently (or only the one named `name`; an unknown name gives a
     /// report with no results that is not ok). A kind with no checks registered is ok. A check that overruns its timeout fails with the
-    /// reason "timed out" and is cancelled; the report does not wait for it to return.
+    /// reason "timed out" and is cancelled; the report does not wait for it to return. While such a
+    /// run is still going, the check is not started again: it fails at once with "still running
+    /// after timeout", so a wedged dependency cannot pile up stuck tasks.
     public func run(_ kind: HealthCheckKind, only name: String? = nil) async -> HealthReport {
         let selected = checks.withLock { checks in
             checks.filter { $0.kinds.contains(kind) && (name == nil || $0.name == name) }
         }
         let results = await withTaskGroup(of: (Int, HealthCheckResult).self) { group in
             for (index, check) in selected.enumerated() {
-                group.addTask { (index, await Self.execute(check)) }
+                group.addTask { (index, await self.execute(check)) }
             }
             var results = [HealthCheckResult?](repeating: nil, count: selected.count)
             for await (index, result) in group { results[index] = result }
@@ -74,11 +78,21 @@ public final class HealthRegistry: Sendable {
         case cancelled
     }
 
-    private static func execute(_ check: Check) async -> HealthCheckResult {
+    private func execute(_ check: Check) async -> HealthCheckResult {
         let clock = ContinuousClock()
         let start = clock.now
+        guard !stuck.withLock({ $0.contains(check.name) }) else {
+            return HealthCheckResult(name: check.name, ok: false, reason: "still running after timeout", duration: 0)
+        }
         let latch = OutcomeLatch<Outcome>()
-        let work = Task {
+        let run = RunFlag()
+        let work = Task { [self] in
+            defer {
+                self.stuck.withLock { stuck in
+                    run.finished.store(true, ordering: .relaxed)
+                    stuck.remove(check.name)
+                }
+            }
             do {
                 try await check.check()
                 latch.finish(.passed)
@@ -98,6 +112,13 @@ public final class HealthRegistry: Sendable {
             await latch.wait()
         } onCancel: {
             latch.finish(.cancelled)
+        }
+        if case .timedOut = outcome {
+            // Under the same lock as the run's own clean-up, so a run that returns right now is not
+            // left marked; otherwise the run clears the mark when it finally returns.
+            stuck.withLock { stuck in
+                if !run.finished.load(ordering: .relaxed) { stuck.insert(check.name) }
+            }
         }
         work.cancel()
         timer.cancel()
@@ -133,6 +154,11 @@ public final class HealthRegistry: Sendable {
             Counter(label: "pds_healthchecks_total", dimensions: countDimensions).increment()
         }
     }
+}
+
+/// Whether one run of a check has returned.
+private final class RunFlag: Sendable {
+    let finished = Atomic<Bool>(false)
 }
 
 /// Delivers the first of several racing outcomes to one waiter.
