@@ -27,22 +27,23 @@ public enum JournalFields {
     /// The journald field name for a metadata key: ASCII upper case, digits and `_`, not starting
     /// with `_` or a digit, at most 64 characters. `nil` when nothing usable remains.
     public static func fieldName(forMetadataKey key: String) -> String? {
-        var name = String(
-            String.UnicodeScalarView(
-                key.unicodeScalars.map { scalar -> Unicode.Scalar in
-                    switch scalar.value {
-                    case 0x61...0x7A: return Unicode.Scalar(scalar.value - 0x20) ?? "_"
-                    case 0x41...0x5A, 0x30...0x39: return scalar
-                    default: return "_"
-                    }
-                }
-            )
-        )
-        while name.hasPrefix("_") { name.removeFirst() }
-        guard let first = name.unicodeScalars.first else { return nil }
-        if (0x30...0x39).contains(first.value) { name = "F_" + name }
-        if reserved.contains(name) { name = "PDS_" + name }
-        return String(name.prefix(64))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.utf8.count + 4)
+        for byte in key.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): bytes.append(byte - 0x20)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
+            case 0x80...0xBF: continue  // UTF-8 continuation byte: one "_" per character
+            default:
+                // Leading underscores are dropped (journald reserves them for trusted fields).
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: "_")) }
+            }
+        }
+        guard let first = bytes.first else { return nil }
+        if first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") { bytes.insert(contentsOf: Array("F_".utf8), at: 0) }
+        var name = String(decoding: bytes.prefix(64), as: UTF8.self)
+        if reserved.contains(name) { name = String(("PDS_" + name).prefix(64)) }
+        return name
     }
 
     /// All fields of one entry, in order.
