@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Generates TIDs for one process: strictly increasing, never repeated, and never going back
-/// even when the wall clock does (a later TID then borrows the next free microsecond).
+/// Generates TIDs for one process: `next()` is strictly increasing, never repeats, and never
+/// goes back even when the wall clock does (a later TID then borrows the next free microsecond).
 /// Thread-safe; share one generator per process (or per clock id).
 public final class TIDGenerator: Sendable {
     /// A process-wide generator with a random clock id, for callers that do not keep their own.
@@ -37,19 +37,18 @@ public final class TIDGenerator: Sendable {
         return TID(timestampMicros: timestamp, clockID: clockID)
     }
 
-    /// The next TID that is also greater than `previous` (for example a repository's last commit
-    /// rev, which may come from a clock that ran ahead). Nil only when `previous` already holds
-    /// the largest possible timestamp.
+    /// The next TID that is also greater than `previous`, for example a repository's next commit
+    /// rev after its last one. Normally that is just `next()`; when `previous` is ahead (it came
+    /// from a clock that ran fast, or from imported data) the result is `previous`'s timestamp
+    /// plus one microsecond with this generator's clock id. That case does not move the
+    /// generator itself forward, so one repository's future-dated rev can not drag every later
+    /// TID of the process into the future. Nil only when no larger timestamp exists.
     public func next(after previous: TID) -> TID? {
+        let fresh = next()
+        if fresh > previous { return fresh }
         let floor = previous.timestampMicros
         guard floor < TID.maxTimestampMicros else { return nil }
-        let now = min(clock(), TID.maxTimestampMicros)
-        let timestamp = lastTimestamp.withLock { last in
-            let next = max(now, min(last + 1, TID.maxTimestampMicros), floor + 1)
-            last = max(last, next)
-            return next
-        }
-        return TID(timestampMicros: timestamp, clockID: clockID)
+        return TID(timestampMicros: floor + 1, clockID: clockID)
     }
 
     @Sendable static func wallClockMicros() -> UInt64 {

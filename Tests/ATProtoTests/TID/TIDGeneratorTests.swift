@@ -51,18 +51,24 @@ import Testing
     @Test func nextAfterPrevious() throws {
         let clock = ManualClock(1_000)
         let generator = TIDGenerator(clockID: 3, clock: clock.read)
-        // A previous rev from a clock that ran ahead.
+        // A previous rev from a clock that ran ahead: the result is just above it.
         let previous = TID(timestampMicros: 50_000, clockID: 1000)
         let next = try #require(generator.next(after: previous))
         #expect(next > previous)
         #expect(next.timestampMicros == 50_001)
-        // Later TIDs stay above it even though the wall clock is behind.
-        #expect(generator.next() > next)
-        // A previous rev in the past changes nothing.
+        #expect(next.clockID == 3)
+        // Chained revs keep growing while the wall clock is behind.
+        let nextAgain = try #require(generator.next(after: next))
+        #expect(nextAgain > next)
+        // The generator itself is not dragged into the future by that rev.
+        #expect(generator.next().timestampMicros < 50_000)
+        // A previous rev in the past gives the ordinary next TID.
         clock.set(100_000)
         #expect(generator.next(after: TID(timestampMicros: 10, clockID: 0))?.timestampMicros == 100_000)
-        // No TID can follow the largest timestamp.
-        #expect(generator.next(after: TID(timestampMicros: TID.maxTimestampMicros, clockID: 0)) == nil)
+        #expect(generator.next().timestampMicros == 100_001)
+        // No TID can follow the largest timestamp (or a top-bit TID from foreign data).
+        #expect(generator.next(after: TID(timestampMicros: TID.maxTimestampMicros, clockID: 1023)) == nil)
+        #expect(generator.next(after: TID(rawValue: UInt64.max)) == nil)
     }
 
     @Test func concurrentCallersGetDistinctIncreasingTIDs() async {
