@@ -158,9 +158,6 @@ extension MSTNode {
         if layer == 0 && (leftCID != nil || rawRights.contains(where: { $0 != nil })) {
             throw MSTError(.invalidStructure, "layer 0 node has a subtree", cid: cid)
         }
-        if layer < 0 || (expected ?? 1) < 0 {
-            throw MSTError(.invalidStructure, "subtree below layer 0", cid: cid)
-        }
         return MSTNode(layer: layer, left: leftCID.map(MSTLink.stored), entries: entries, cid: cid, bytes: bytes)
     }
 
