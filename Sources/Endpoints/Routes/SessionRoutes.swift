@@ -30,8 +30,14 @@ enum SessionRoutes {
                     [.createSessionShort, .createSessionDay], key: "\(input.identifier)-\(clientIP)",
                     route: createSessionNSID)
             }
-            let output = try await createSession(input, services: services)
-            return try JSONBody.response(output, headers: headers)
+            do {
+                let output = try await createSession(input, services: services)
+                return try JSONBody.response(output, headers: headers)
+            } catch var error as XRPCError {
+                // Failed logins carry this method's limit headers too.
+                error.headers.append(contentsOf: headers)
+                throw error
+            }
         }
 
         xrpc.procedure("com.atproto.server.refreshSession") { request, _ in

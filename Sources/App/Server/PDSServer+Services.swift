@@ -1,0 +1,38 @@
+import ATProto
+import CoreMetrics
+import Endpoints
+import Logging
+import Storage
+
+extension PDSServer {
+    /// The account, repository and auth services of `pds serve`, built from the configuration's secrets (already
+    /// resolved from the config file, the environment or the generated secrets file).
+    func makeServices(
+        database: Storage.Database, settings: ServerSettings, metricsFactory: any MetricsFactory, logger: Logger
+    ) throws(ConfigError) -> PDSServices {
+        guard let jwtSecret = config.jwtSecret, let adminPassword = config.adminPassword,
+            let rotationKeyHex = config.plcRotationKeyHex
+        else { throw ConfigError("the JWT secret, admin password and PLC rotation key must be set or generated") }
+        let rotationKey: K256PrivateKey
+        do {
+            rotationKey = try K256PrivateKey(hex: rotationKeyHex)
+        } catch {
+            throw ConfigError("\(ConfigKey.plcRotationKey.env): not a valid secp256k1 private key")
+        }
+        return PDSServices(
+            database: database,
+            secrets: ServerSecrets(
+                jwtSecret: Array(jwtSecret.utf8), adminPassword: adminPassword, plcRotationKey: rotationKey),
+            serviceDID: settings.serviceDID,
+            metricsFactory: metricsFactory,
+            rateLimits: rateLimitSettings(),
+            logger: logger)
+    }
+
+    /// The reference's rate limits, on by default (as its distribution ships them). A reverse proxy on a
+    /// loopback, link-local or private address is trusted for `X-Forwarded-For`, as the reference's
+    /// `trust proxy` setting.
+    func rateLimitSettings() -> RateLimitSettings {
+        RateLimitSettings(enabled: true, bypassKey: nil, bypassIPs: [], trustForwardedFor: true)
+    }
+}
