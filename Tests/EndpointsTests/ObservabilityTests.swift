@@ -87,7 +87,7 @@ import Testing
         #expect(entry.metadata["route"] == "com.example.params")
         #expect(entry.metadata["status"] == "200")
         #expect(entry.metadata["request_id"] == "req-42")
-        #expect(entry.metadata["path"] == "/xrpc/com.example.params")
+        #expect(entry.metadata["path"] == nil)
         let duration = try #require(entry.metadata["duration_ms"].flatMap(Double.init))
         #expect(duration >= 0)
         let everything = server.logs.entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
@@ -105,6 +105,7 @@ import Testing
         }
         #expect(server.logs.entries.count == 3)
         #expect(server.logs.requestEntries.map { $0.metadata["status"] } == ["400", "501", "404"])
+        #expect(server.logs.requestEntries.map { $0.metadata["path"] } == [nil, "/xrpc/com.example.missing", "/missing"])
 
         let debug = TestServer(logLevel: .debug)
         try await debug.test(extraRoutes: registerTestMethods) { client in

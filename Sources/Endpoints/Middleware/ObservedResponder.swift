@@ -15,7 +15,7 @@ struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
     let maxRequestBodyBytes: Int
 
     /// The `route` label of requests that matched no route.
-    static var unmatchedRoute: String { "other" }
+    static var unmatchedRoute: String { Observation.unmatchedRoute }
 
     func respond(to request: Request, context: PDSRequestContext) async throws -> Response {
         let start = ContinuousClock.now
@@ -85,6 +85,9 @@ struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
 
 /// What the request log and metrics need once the response is done.
 struct Observation: Sendable {
+    /// The `route` label of requests that matched no route (or an unknown XRPC method).
+    static let unmatchedRoute = "other"
+
     let metrics: HTTPMetrics
     let logger: Logger
     let method: HTTPRequest.Method
@@ -99,17 +102,18 @@ struct Observation: Sendable {
         metrics.inFlight.decrement()
         metrics.record(method: method, route: route, status: status, durationNanoseconds: nanoseconds, responseBytes: bytes)
         guard logger.logLevel <= .info else { return }
-        logger.info(
-            "\(method.rawValue) \(route) \(status.code)",
-            metadata: [
-                "method": .string(method.rawValue),
-                "path": .string(path),
-                "route": .string(route),
-                "status": .stringConvertible(status.code),
-                "duration_ms": .string(Self.milliseconds(nanoseconds)),
-                "bytes": .stringConvertible(bytes),
-            ]
-        )
+        // Few fields: formatting them is most of the cost of a request log line. The path (never
+        // the query string) is logged only when the route does not already name the endpoint.
+        var metadata: Logger.Metadata = [
+            "method": .string(method.rawValue),
+            "route": .string(route),
+            "status": .stringConvertible(status.code),
+            "duration_ms": .string(Self.milliseconds(nanoseconds)),
+        ]
+        if route == Self.unmatchedRoute {
+            metadata["path"] = .string(path)
+        }
+        logger.info("\(method.rawValue) \(route) \(status.code)", metadata: metadata)
     }
 
     /// Milliseconds with three decimals.
