@@ -73,10 +73,19 @@ struct PDSServer {
         // MARK: HTTP server and health
         let health = HealthRegistry(metricsFactory: metrics.factory)
         let settings = serverSettings()
+        let services: PDSServices
+        do throws(ConfigError) {
+            services = try makeServices(
+                database: database, settings: settings, metricsFactory: metrics.factory, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error.message)")
+            FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
+            return 1
+        }
         let bindAddress = config.bindAddress
         let app = buildApplication(
             settings: settings,
-            dependencies: ServerDependencies(metrics: metrics, health: health, logger: logger),
+            dependencies: ServerDependencies(metrics: metrics, health: health, logger: logger, services: services),
             onServerRunning: { [logger] port in
                 logger.info("serving", metadata: ["address": "http://\(bindAddress):\(port)", "port": "\(port)"])
                 notifier.ready(status: "serving on http://\(bindAddress):\(port)")
