@@ -226,6 +226,7 @@ import Testing
         config.contactEmail = "a@b"
         config.privacyPolicyURL = "https://x"
         config.termsOfServiceURL = "https://x"
+        config.rateLimitBypassKey = "x"
         for key in ConfigKey.all {
             #expect(config.value(for: key) != nil, "\(key.toml) has no value renderer")
         }

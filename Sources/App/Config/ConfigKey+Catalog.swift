@@ -65,6 +65,19 @@ extension ConfigKey {
         "firehose.retention_hours", env: "PDS_FIREHOSE_RETENTION_HOURS", kind: .integer, default: "72",
         help: "How long firehose events are kept for replay.")
 
+    static let rateLimitsEnabled = ConfigKey(
+        "rate_limits.enabled", env: "PDS_RATE_LIMITS_ENABLED", kind: .boolean, default: "true",
+        help: "Apply the reference PDS's per-IP, per-identifier and per-account rate limits (429 RateLimitExceeded).")
+    static let rateLimitBypassKey = ConfigKey(
+        "rate_limits.bypass_key", env: "PDS_RATE_LIMIT_BYPASS_KEY", kind: .string, secret: true, default: "(none)",
+        help: "Requests with the header x-ratelimit-bypass set to this value skip every rate limit.")
+    static let rateLimitBypassIPs = ConfigKey(
+        "rate_limits.bypass_ips", env: "PDS_RATE_LIMIT_BYPASS_IPS", kind: .stringList, default: "(none)",
+        help: "Client addresses that skip every rate limit (env: comma separated).")
+    static let trustForwardedFor = ConfigKey(
+        "rate_limits.trust_forwarded_for", env: "PDS_TRUST_FORWARDED_FOR", kind: .boolean, default: "true",
+        help: "Take the client address from X-Forwarded-For when the connection comes from a loopback, link-local or private address (a reverse proxy).")
+
     static let logLevel = ConfigKey(
         "log.level", env: "PDS_LOG_LEVEL", flag: "--log-level", kind: .string, default: "info",
         help: "trace, debug, info, notice, warning, error or critical.")
@@ -80,6 +93,7 @@ extension ConfigKey {
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
         crawlers, firehoseRetentionHours,
+        rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,
         logLevel, logFormat,
     ]
 

@@ -23,6 +23,10 @@ extension PDSConfig {
         case .didPLCURL: .string(didPLCURL)
         case .crawlers: .stringArray(crawlers)
         case .firehoseRetentionHours: .integer(firehoseRetentionHours)
+        case .rateLimitsEnabled: .boolean(rateLimitsEnabled)
+        case .rateLimitBypassKey: rateLimitBypassKey.map(TOMLValue.string)
+        case .rateLimitBypassIPs: .stringArray(rateLimitBypassIPs)
+        case .trustForwardedFor: .boolean(trustForwardedFor)
         case .logLevel: .string(logLevel.rawValue)
         case .logFormat: .string(logFormat)
         default: nil

@@ -32,6 +32,11 @@ struct PDSConfig: Sendable, Equatable {
     var crawlers: [String] = []
     var firehoseRetentionHours = 72
 
+    var rateLimitsEnabled = true
+    var rateLimitBypassKey: String?
+    var rateLimitBypassIPs: [String] = []
+    var trustForwardedFor = true
+
     var logLevel: Logger.Level = .info
     var logFormat = "auto"
 
@@ -115,6 +120,14 @@ struct PDSConfig: Sendable, Equatable {
         if let value = try sources.integer(.firehoseRetentionHours, in: 1...(24 * 3650)) {
             firehoseRetentionHours = value
         }
+
+        if let value = try sources.boolean(.rateLimitsEnabled) { rateLimitsEnabled = value }
+        if let value = sources.string(.rateLimitBypassKey) {
+            guard value.count >= 16 else { throw sources.problem(.rateLimitBypassKey, "must be at least 16 characters") }
+            rateLimitBypassKey = value
+        }
+        if let value = sources.stringList(.rateLimitBypassIPs) { rateLimitBypassIPs = value.map { $0.lowercased() } }
+        if let value = try sources.boolean(.trustForwardedFor) { trustForwardedFor = value }
 
         if let value = sources.string(.logLevel) {
             guard let level = Self.logLevel(named: value) else {

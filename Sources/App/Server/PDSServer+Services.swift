@@ -29,10 +29,11 @@ extension PDSServer {
             logger: logger)
     }
 
-    /// The reference's rate limits, on by default (as its distribution ships them). A reverse proxy on a
-    /// loopback, link-local or private address is trusted for `X-Forwarded-For`, as the reference's
-    /// `trust proxy` setting.
+    /// The rate limits (`rate_limits.*`): the reference's limits, on by default as its distribution ships them;
+    /// `X-Forwarded-For` is trusted from proxy addresses (loopback, link-local, private) unless turned off.
     func rateLimitSettings() -> RateLimitSettings {
-        RateLimitSettings(enabled: true, bypassKey: nil, bypassIPs: [], trustForwardedFor: true)
+        RateLimitSettings(
+            enabled: config.rateLimitsEnabled, bypassKey: config.rateLimitBypassKey,
+            bypassIPs: Set(config.rateLimitBypassIPs), trustForwardedFor: config.trustForwardedFor)
     }
 }
