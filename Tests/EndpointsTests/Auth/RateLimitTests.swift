@@ -174,4 +174,29 @@ import Testing
             #expect(response.headers[RateLimiter.remainingHeader] == "2999")
         }
     }
+
+    @Test func forwardedForIsTrustedFromALoopbackProxyWhenConfigured() async throws {
+        let server = try await Server(rateLimits: .init(trustForwardedFor: true))
+        defer { server.close() }
+        _ = server.services.rateLimiter.consume([.globalIP], key: "198.51.100.7", points: 3000, route: "test")
+        let forwarded: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.7"]
+        try await server.test(.live) { client in
+            let limited = try await client.execute(
+                uri: "/xrpc/com.atproto.server.describeServer", method: .get, headers: forwarded)
+            #expect(limited.status == .tooManyRequests)
+            let other = try await client.execute(
+                uri: "/xrpc/com.atproto.server.describeServer", method: .get,
+                headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.8"])
+            #expect(other.status == .ok)
+        }
+        // Without the setting the header is ignored: the peer (127.0.0.1) is the client.
+        let plain = try await Server(rateLimits: .init())
+        defer { plain.close() }
+        _ = plain.services.rateLimiter.consume([.globalIP], key: "198.51.100.7", points: 3000, route: "test")
+        try await plain.test(.live) { client in
+            let response = try await client.execute(
+                uri: "/xrpc/com.atproto.server.describeServer", method: .get, headers: forwarded)
+            #expect(response.status == .ok)
+        }
+    }
 }
