@@ -7,7 +7,8 @@ import Synchronization
 /// request and lasts the policy's window; every request consumes points, and a request that takes the count
 /// above the limit is refused with 429 `RateLimitExceeded`.
 ///
-/// Counters live in 16 shards, each behind its own lock; expired windows are dropped as shards grow.
+/// Counters live in 16 shards, each behind its own lock; a shard drops its expired windows whenever it has grown
+/// to twice the size it had after its last sweep (at least ``sweepThreshold`` windows).
 public final class RateLimiter: Sendable {
     public let settings: RateLimitSettings
     private let shards: [ShardBox]
@@ -18,6 +19,7 @@ public final class RateLimiter: Sendable {
 
     struct Window {
         var start: Double
+        var end: Double
         var consumed: Int
     }
 
@@ -87,19 +89,20 @@ public final class RateLimiter: Sendable {
             let windowKey = policy.name + "|" + key
             let shard = shards[Int(UInt(bitPattern: windowKey.hashValue) % UInt(shards.count))]
             let status: Status = shard.state.withLock { shard in
-                var window = shard.windows[windowKey] ?? Window(start: time, consumed: 0)
-                if time >= window.start + Double(policy.windowSeconds) || time < window.start {
-                    window = Window(start: time, consumed: 0)
+                let fresh = Window(start: time, end: time + Double(policy.windowSeconds), consumed: 0)
+                var window = shard.windows[windowKey] ?? fresh
+                if time >= window.end || time < window.start {
+                    window = fresh
                 }
                 window.consumed += points
                 shard.windows[windowKey] = window
                 if shard.windows.count >= shard.sweepAt {
-                    shard.windows = shard.windows.filter { _, value in time < value.start + Double(RateLimitPolicy.day) }
+                    shard.windows = shard.windows.filter { _, value in time < value.end }
                     shard.sweepAt = max(Self.sweepThreshold, shard.windows.count * 2)
                 }
                 return Status(
                     policy: policy, remaining: max(0, policy.points - window.consumed),
-                    resetAt: window.start + Double(policy.windowSeconds), exceeded: window.consumed > policy.points)
+                    resetAt: window.end, exceeded: window.consumed > policy.points)
             }
             statuses.append(status)
         }
@@ -113,6 +116,9 @@ public final class RateLimiter: Sendable {
         }
         return decision
     }
+
+    /// How many windows are kept (tests and diagnostics).
+    var windowCount: Int { shards.reduce(0) { $0 + $1.state.withLock { $0.windows.count } } }
 
     /// For handlers: consumes `points` for `key` when limits are enabled, throws 429 `RateLimitExceeded` (with
     /// the `RateLimit-*` headers) when a policy is exceeded, and returns the headers to send otherwise.

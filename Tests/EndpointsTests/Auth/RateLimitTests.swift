@@ -37,6 +37,23 @@ import Testing
         #expect(MetricsText.value(in: metrics.render(), name: "pds_rate_limit_rejections_total", labels: ["limiter": "test", "route": "r"]) == 1)
     }
 
+    @Test func expiredWindowsAreSwept() {
+        let limiter = RateLimiter(settings: .init(), metricsFactory: TelemetryMetrics().factory)
+        let policy = RateLimitPolicy(name: "sweep", windowSeconds: 10, points: 1)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let early = RateLimiter.sweepThreshold * 16 * 2
+        for index in 0..<early {
+            _ = limiter.consume([policy], key: "client-\(index)", route: "r", now: start)
+        }
+        #expect(limiter.windowCount == early)  // nothing expired yet: all kept
+        // Later traffic makes the shards grow past their sweep size: the expired windows go.
+        let later = early * 3
+        for index in 0..<later {
+            _ = limiter.consume([policy], key: "later-\(index)", route: "r", now: start.addingTimeInterval(11))
+        }
+        #expect(limiter.windowCount <= later + early / 2)
+    }
+
     @Test func pointsAndTheTightestPolicy() {
         let limiter = RateLimiter(settings: .init(), metricsFactory: TelemetryMetrics().factory)
         let decision = limiter.consume([.repoWriteHour, .repoWriteDay], key: "did:plc:x", points: 3, route: "r")
