@@ -51,6 +51,9 @@ func buildRouter(
     HealthRoutes.add(to: router, health: dependencies.health)
     MetricsRoute.add(to: router, metrics: dependencies.metrics)
     WellKnownRoutes.add(to: router, settings: settings)
+    if let services = dependencies.services {
+        IdentityRoutes.add(to: router, services: services, settings: settings)
+    }
 
     let xrpc = XRPCRouter()
     registerXRPCMethods(xrpc, settings: settings, dependencies: dependencies)
@@ -71,6 +74,8 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         SessionRoutes.add(to: xrpc, services: services)
         AppPasswordRoutes.add(to: xrpc, services: services)
         InviteCodeRoutes.add(to: xrpc, services: services, settings: settings)
+        CreateAccount.add(to: xrpc, services: services, settings: settings)
+        IdentityRoutes.add(to: xrpc, services: services)
     }
 }
 

@@ -39,6 +39,9 @@ public final class PDSServices: Sendable {
     /// The in-memory rate limits.
     public let rateLimiter: RateLimiter
     let authMetrics: AuthMetrics
+    /// The did:plc directory new accounts are registered with (`PDS_DID_PLC_URL`).
+    public let plc: any PLCClient
+    let accountMetrics: AccountMetrics
     /// Logs failures the services handle themselves (a storage error during authentication).
     public let logger: Logger
 
@@ -49,6 +52,7 @@ public final class PDSServices: Sendable {
     ///   - rateLimits: the rate-limit settings (off unless enabled).
     ///   - passwords: the password hasher (tests may pass one with a lower scrypt cost).
     ///   - logger: for failures the services log themselves.
+    ///   - plc: the PLC directory client (default: ``HTTPPLCClient`` for https://plc.directory).
     public init(
         database: Storage.Database,
         secrets: ServerSecrets,
@@ -56,7 +60,8 @@ public final class PDSServices: Sendable {
         metricsFactory: any MetricsFactory,
         rateLimits: RateLimitSettings = .disabled,
         passwords: PasswordHasher = PasswordHasher(),
-        logger: Logger = Logger(label: "pds.services")
+        logger: Logger = Logger(label: "pds.services"),
+        plc: (any PLCClient)? = nil
     ) {
         self.database = database
         self.repos = RepoStore(database: database)
@@ -68,5 +73,7 @@ public final class PDSServices: Sendable {
         self.rateLimiter = RateLimiter(settings: rateLimits, metricsFactory: metricsFactory)
         self.authMetrics = AuthMetrics(factory: metricsFactory)
         self.logger = logger
+        self.plc = plc ?? HTTPPLCClient(metricsFactory: metricsFactory, logger: logger)
+        self.accountMetrics = AccountMetrics(factory: metricsFactory)
     }
 }
