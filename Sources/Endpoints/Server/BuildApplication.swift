@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import Telemetry
 
@@ -11,9 +12,11 @@ import Telemetry
 /// - Parameters:
 ///   - onServerRunning: called once the listener is bound, with the bound port.
 ///   - extraRoutes: registers more XRPC methods (tests; features add theirs in ``registerXRPCMethods``).
+///   - firehose: the sequencer behind `com.atproto.sync.subscribeRepos` (nil: no WebSocket route).
 public func buildApplication(
     settings: ServerSettings,
     dependencies: ServerDependencies,
+    firehose: Sequencer? = nil,
     onServerRunning: @escaping @Sendable (_ boundPort: Int) async -> Void = { _ in },
     extraRoutes: (XRPCRouter) -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -25,7 +28,7 @@ public func buildApplication(
     )
     return Application(
         responder: responder,
-        server: makeServerBuilder(),
+        server: makeServerBuilder(firehose: firehose),
         configuration: ApplicationConfiguration(
             address: .hostname(settings.bindAddress, port: settings.port),
             serverName: nil
@@ -79,9 +82,12 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
     }
 }
 
-/// HTTP/1.1 today; the firehose will switch this to `.http1WebSocketUpgrade(...)`.
-func makeServerBuilder() -> HTTPServerBuilder {
-    .http1()
+/// HTTP/1.1, with the WebSocket upgrade of the firehose when there is a sequencer.
+func makeServerBuilder(firehose: Sequencer? = nil) -> HTTPServerBuilder {
+    guard let firehose else { return .http1() }
+    return .http1WebSocketUpgrade(
+        webSocketRouter: SubscribeRepos.webSocketRouter(sequencer: firehose),
+        configuration: .init(ws: SubscribeRepos.webSocketConfiguration(settings: firehose.settings)))
 }
 
 /// One route, `/xrpc/_health` answering `{"version": ...}`, and no middleware: the baseline the

@@ -1,0 +1,217 @@
+import ATProto
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Storage
+import Synchronization
+
+/// One subscribeRepos connection: backfill from the cursor, then the live tail from its outbox.
+final class FirehoseConnection: Sendable {
+    let sequencer: Sequencer
+    let outbound: WebSocketOutboundWriter
+    let channel: any Channel
+    let logger: Logger
+    private let watch = Mutex(Watch())
+
+    /// What the stall watchdog looks at.
+    private struct Watch {
+        var writeStarted: ContinuousClock.Instant?
+        var tooSlowSince: ContinuousClock.Instant?
+        var clientGone = false
+        var finished = false
+        /// The live outbox once subscribed: closed when the client goes.
+        var outbox: FirehoseOutbox?
+    }
+
+    /// A reason to stop sending.
+    private struct Stop: Error {
+        let reason: FirehoseDisconnect
+    }
+
+    init(sequencer: Sequencer, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) {
+        self.sequencer = sequencer
+        self.outbound = outbound
+        self.channel = channel
+        self.logger = logger
+    }
+
+    var metrics: FirehoseMetrics { sequencer.metrics }
+    var settings: FirehoseSettings { sequencer.settings }
+
+    /// Serves the connection until it ends; `cursor` is the raw `cursor` query parameter.
+    func serve(cursor: String?, inbound: WebSocketInboundStream) async {
+        sequencer.connectionOpened()
+        defer { sequencer.connectionClosed() }
+        let reason = await withTaskGroup(of: Void.self) { group -> FirehoseDisconnect in
+            group.addTask { await self.readUntilClosed(inbound) }
+            group.addTask { await self.watchdog() }
+            let reason = await stream(cursorText: cursor)
+            watch.withLock { $0.finished = true }
+            group.cancelAll()
+            return reason
+        }
+        metrics.disconnect(reason)
+        logger.debug("firehose subscriber disconnected", metadata: ["reason": "\(reason.rawValue)"])
+    }
+
+    /// Consumes client frames (subscribers send none; pings and pongs are answered below) until the client
+    /// closes; then the stream stops.
+    private func readUntilClosed(_ inbound: WebSocketInboundStream) async {
+        do {
+            for try await _ in inbound {}
+        } catch {}
+        if Task.isCancelled { return }
+        let outbox = watch.withLock { watch -> FirehoseOutbox? in
+            watch.clientGone = true
+            return watch.outbox
+        }
+        outbox?.close(.clientClosed)
+    }
+
+    /// Closes the channel when a write is stuck past the stall timeout, or a too-slow subscriber has not been
+    /// closed within the grace period.
+    private func watchdog() async {
+        let tick = max(.milliseconds(10), min(Duration.seconds(1), settings.tooSlowGrace / 2, settings.writeStallTimeout / 2))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.now
+            let stuck = watch.withLock { watch -> Bool in
+                if watch.finished { return false }
+                if let since = watch.tooSlowSince, now - since > settings.tooSlowGrace { return true }
+                if let started = watch.writeStarted, now - started > settings.writeStallTimeout { return true }
+                return false
+            }
+            if stuck {
+                logger.info("closing a stalled firehose connection")
+                channel.close(promise: nil)
+                return
+            }
+        }
+    }
+
+    private func stream(cursorText: String?) async -> FirehoseDisconnect {
+        do {
+            guard let cursorText else {
+                metrics.connection("accepted")
+                return try await live(after: nil)
+            }
+            guard let cursor = Int64(cursorText), cursor >= 0 else {
+                metrics.connection("rejected")
+                try await sendError("InvalidRequest", message: "cursor must be a non-negative integer")
+                return .invalidRequest
+            }
+            let head = try await sequencer.database.firehoseHead() ?? 0
+            if cursor > head {
+                metrics.connection("rejected")
+                metrics.backfill("future_cursor")
+                try await sendError("FutureCursor", message: "Cursor in the future.")
+                return .futureCursor
+            }
+            metrics.connection("accepted")
+            var after = cursor
+            if let start = try await outdatedStart(cursor: cursor) {
+                metrics.backfill("outdated_cursor")
+                try await send(
+                    SubscribeRepos.infoFrame(name: "OutdatedCursor", message: "Requested cursor exceeded limit. Possibly missing events"),
+                    type: "info")
+                after = start
+            } else {
+                metrics.backfill("ok")
+            }
+            return try await live(after: after)
+        } catch let stop as Stop {
+            return stop.reason
+        } catch {
+            if watch.withLock({ $0.clientGone }) { return .clientClosed }
+            logger.debug("firehose stream ended", metadata: ["error": "\(error)"])
+            return Task.isCancelled ? .shutdown : .error
+        }
+    }
+
+    /// Where a backfill from an outdated cursor starts (nil when the cursor is not outdated): after the highest
+    /// trimmed seq, or before the first event inside the retention window.
+    private func outdatedStart(cursor: Int64) async throws -> Int64? {
+        let database = sequencer.database
+        if let trimmed = try await database.firehoseTrimmedThrough(), cursor < trimmed {
+            return trimmed
+        }
+        let nowMicros = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let retention = settings.retention.components
+        let cutoff = nowMicros - retention.seconds * 1_000_000 - retention.attoseconds / 1_000_000_000_000
+        if let next = try await database.firehoseNext(after: cursor), next.timeMicros < cutoff {
+            if let first = try await database.firehoseFirst(atOrAfterMicros: cutoff) { return first - 1 }
+            return try await database.firehoseHead() ?? cursor
+        }
+        return nil
+    }
+
+    /// Backfills from `after` (nil: live only), then streams the live tail.
+    private func live(after cursor: Int64?) async throws -> FirehoseDisconnect {
+        var lastSent = cursor ?? Int64.min
+        if let cursor {
+            // Catch up page by page before registering, so the live outbox does not fill during a long backfill.
+            lastSent = try await backfill(after: cursor, untilShortPage: true)
+        }
+        guard let subscription = sequencer.subscribe() else {
+            try await sendError("InternalServerError", message: "The sequencer is not running")
+            return .shutdown
+        }
+        defer { sequencer.unsubscribe(subscription.id) }
+        let gone = watch.withLock { watch -> Bool in
+            watch.outbox = subscription.outbox
+            return watch.clientGone
+        }
+        if gone { return .clientClosed }
+        if cursor != nil {
+            // Everything up to the subscription's start is committed; read it, then the outbox holds the rest.
+            lastSent = try await backfill(after: lastSent, untilShortPage: false)
+        } else {
+            lastSent = subscription.startSeq
+        }
+        while true {
+            switch await subscription.outbox.next() {
+            case .event(let event):
+                if event.seq <= lastSent { continue }
+                try await send(event.frame, type: event.kind)
+                lastSent = event.seq
+            case .tooSlow:
+                watch.withLock { $0.tooSlowSince = .now }
+                try? await sendError("ConsumerTooSlow", message: "Stream consumer too slow")
+                return .consumerTooSlow
+            case .closed(let reason):
+                return watch.withLock({ $0.clientGone }) ? .clientClosed : reason
+            }
+            if watch.withLock({ $0.clientGone }) { return .clientClosed }
+        }
+    }
+
+    /// Sends stored events after `after` page by page; returns the last seq sent. With `untilShortPage` it stops
+    /// after the first page shorter than a full page, otherwise when a page is empty.
+    private func backfill(after: Int64, untilShortPage: Bool) async throws -> Int64 {
+        var last = after
+        while true {
+            if watch.withLock({ $0.clientGone }) { throw Stop(reason: .clientClosed) }
+            let page = try await sequencer.database.firehoseEvents(after: last, limit: settings.pageSize)
+            for event in page {
+                try await send(event.frame, type: event.kind)
+                last = event.seq
+            }
+            if page.isEmpty || (untilShortPage && page.count < settings.pageSize) { return last }
+        }
+    }
+
+    private func send(_ frame: [UInt8], type: String) async throws {
+        watch.withLock { $0.writeStarted = .now }
+        try await outbound.write(.binary(ByteBuffer(bytes: frame)))
+        watch.withLock { $0.writeStarted = nil }
+        metrics.framesSent(type: type)
+        metrics.bytesSent.increment(by: frame.count)
+    }
+
+    /// Sends an error frame and closes with 1008 (policy violation).
+    private func sendError(_ error: String, message: String) async throws {
+        try await send(FirehoseFrame.error(error, message: message), type: "error")
+        try await outbound.close(.policyViolation, reason: error)
+    }
+}

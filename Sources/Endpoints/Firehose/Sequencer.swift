@@ -1,0 +1,201 @@
+import CoreMetrics
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// Reads newly committed firehose events from the database and fans their stored frame bytes out to the live
+/// subscribers of `subscribeRepos`; it never re-encodes an event.
+///
+/// Writers need not call it: ``Database/observeFirehoseCommits(_:)`` wakes it after every transaction that
+/// appended events (``notify()`` does the same by hand), and it re-reads the log every
+/// ``FirehoseSettings/pollInterval`` as a safety net. Pushing to a subscriber never waits: a full outbox
+/// marks that subscriber too slow and removes it, so no subscriber slows the sequencer, the writers or the
+/// others.
+public final class Sequencer: Service, Sendable {
+    public let database: Storage.Database
+    public let settings: FirehoseSettings
+    let metrics: FirehoseMetrics
+    let logger: Logger
+    private let wake: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let state = Mutex(State())
+
+    private struct State {
+        /// The highest seq delivered to live subscribers; nil until ``run()`` has read the head.
+        var lastSeen: Int64?
+        var running = false
+        var subscribers: [UInt64: FirehoseOutbox] = [:]
+        var nextID: UInt64 = 0
+        /// When the delivery loop last woke up (liveness).
+        var lastTick: ContinuousClock.Instant?
+        /// Open subscribeRepos connections (backfilling or live).
+        var connections = 0
+    }
+
+    /// A live registration: events with `seq > startSeq` reach `outbox`.
+    struct Subscription: Sendable {
+        let id: UInt64
+        let outbox: FirehoseOutbox
+        let startSeq: Int64
+    }
+
+    public init(
+        database: Storage.Database, settings: FirehoseSettings = FirehoseSettings(), metricsFactory: any MetricsFactory,
+        logger: Logger = Logger(label: "pds.sequencer")
+    ) {
+        self.database = database
+        self.settings = settings
+        self.metrics = FirehoseMetrics(factory: metricsFactory)
+        self.logger = logger
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wake = stream
+        self.wakeContinuation = continuation
+        database.observeFirehoseCommits { [wakeContinuation] in wakeContinuation.yield() }
+    }
+
+    /// Wakes the sequencer to read new events now (commits already do this through the database observer).
+    public func notify() {
+        wakeContinuation.yield()
+    }
+
+    /// True while ``run()`` is delivering events.
+    public var isRunning: Bool { state.withLock { $0.running } }
+
+    /// The highest seq the sequencer has delivered (nil before it started).
+    public var lastSeen: Int64? { state.withLock { $0.lastSeen } }
+
+    /// Number of live subscribers.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    public func run() async throws {
+        let start = try await startingHead()
+        state.withLock { state in
+            state.lastSeen = start
+            state.running = true
+            state.lastTick = .now
+        }
+        metrics.headSeq.record(start)
+        logger.info("sequencer started", metadata: ["head_seq": "\(start)"])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [wakeContinuation, settings] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: settings.pollInterval)
+                        wakeContinuation.yield()
+                    }
+                }
+                for await _ in wake {
+                    if Task.isCancelled { break }
+                    state.withLock { $0.lastTick = .now }
+                    await drain()
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [wakeContinuation] in
+            wakeContinuation.finish()
+        }
+        let outboxes = state.withLock { state -> [FirehoseOutbox] in
+            state.running = false
+            let all = Array(state.subscribers.values)
+            state.subscribers.removeAll()
+            return all
+        }
+        for outbox in outboxes { outbox.close(.shutdown) }
+        logger.info("sequencer stopped")
+    }
+
+    /// The head at start, retrying while the database is unavailable.
+    private func startingHead() async throws -> Int64 {
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await database.firehoseHead() ?? 0
+            } catch {
+                logger.error("sequencer cannot read the firehose head", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Reads every event after `lastSeen` in pages and pushes each page to every subscriber.
+    func drain() async {
+        guard var after = state.withLock({ $0.lastSeen }) else { return }
+        while true {
+            let page: [EventLog.StoredEvent]
+            do {
+                page = try await database.firehoseEvents(after: after, limit: settings.pageSize)
+            } catch {
+                logger.error("sequencer cannot read the firehose log", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let last = page.last else { return }
+            deliver(page)
+            after = last.seq
+            metrics.headSeq.record(last.seq)
+            var counts: [String: Int] = [:]
+            for event in page { counts[event.kind, default: 0] += 1 }
+            for (kind, count) in counts { metrics.sequenced(kind: kind, count: count) }
+            if page.count < settings.pageSize { return }
+        }
+    }
+
+    private func deliver(_ page: [EventLog.StoredEvent]) {
+        guard let lastSeq = page.last?.seq else { return }
+        var depths: [Int] = []
+        state.withLock { state in
+            // Only this task advances lastSeen; a subscriber registered meanwhile starts after it.
+            let fresh = page.drop { $0.seq <= (state.lastSeen ?? .min) }
+            if !fresh.isEmpty {
+                var dropped: [UInt64] = []
+                depths.reserveCapacity(state.subscribers.count)
+                for (id, outbox) in state.subscribers {
+                    if let depth = outbox.push(fresh) { depths.append(depth) } else { dropped.append(id) }
+                }
+                for id in dropped { state.subscribers[id] = nil }
+            }
+            state.lastSeen = max(state.lastSeen ?? lastSeq, lastSeq)
+        }
+        for depth in depths { metrics.lag.record(depth) }
+    }
+
+    /// Registers a live subscriber; nil when the sequencer is not running.
+    func subscribe() -> Subscription? {
+        let outbox = FirehoseOutbox(maxFrames: settings.outboxMaxFrames, maxBytes: settings.outboxMaxBytes)
+        let subscription = state.withLock { state -> Subscription? in
+            guard state.running, let lastSeen = state.lastSeen else { return nil }
+            let id = state.nextID
+            state.nextID += 1
+            state.subscribers[id] = outbox
+            return Subscription(id: id, outbox: outbox, startSeq: lastSeen)
+        }
+        return subscription
+    }
+
+    /// Removes a subscriber (no effect when the sequencer already dropped it).
+    func unsubscribe(_ id: UInt64) {
+        _ = state.withLock { state in state.subscribers.removeValue(forKey: id) }
+    }
+
+    /// Counts an open connection in `pds_firehose_subscribers`; pair with ``connectionClosed()``.
+    func connectionOpened() {
+        metrics.subscribers.record(state.withLock { state in
+            state.connections += 1
+            return state.connections
+        })
+    }
+
+    func connectionClosed() {
+        metrics.subscribers.record(state.withLock { state in
+            state.connections -= 1
+            return state.connections
+        })
+    }
+
+    /// Time since the delivery loop last woke (nil when not running).
+    var sinceLastTick: Duration? {
+        state.withLock { state in state.running ? state.lastTick.map { ContinuousClock.now - $0 } : nil }
+    }
+}
