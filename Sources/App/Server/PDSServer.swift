@@ -83,9 +83,19 @@ struct PDSServer {
             return 1
         }
         let bindAddress = config.bindAddress
+        // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
+        let firehoseSettings = FirehoseSettings(retention: .seconds(config.firehoseRetentionHours * 3600))
+        var firehoseLogger = Logger(label: "pds.firehose")
+        firehoseLogger.logLevel = config.logLevel
+        let sequencer = Sequencer(
+            database: database, settings: firehoseSettings, metricsFactory: metrics.factory, logger: firehoseLogger)
+        let trimmer = FirehoseTrimmer(
+            database: database, settings: firehoseSettings, metricsFactory: metrics.factory, logger: firehoseLogger)
+        sequencer.registerHealthChecks(in: health)
         let app = buildApplication(
             settings: settings,
             dependencies: ServerDependencies(metrics: metrics, health: health, logger: logger, services: services),
+            firehose: sequencer,
             onServerRunning: { [logger] port in
                 logger.info("serving", metadata: ["address": "http://\(bindAddress):\(port)", "port": "\(port)"])
                 notifier.ready(status: "serving on http://\(bindAddress):\(port)")
@@ -98,10 +108,13 @@ struct PDSServer {
             notifier: notifier, health: health, metricsFactory: metrics.factory, logger: logger)
         let shutdownBegun = ShutdownFlag()
         let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
-        // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the watchdog.
+        // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the firehose
+        // trimmer and sequencer, then the watchdog.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: watchdog),
+                .init(service: sequencer),
+                .init(service: trimmer),
                 .init(service: app),
                 .init(service: notice),
             ],
