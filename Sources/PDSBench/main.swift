@@ -59,13 +59,13 @@ func benchCBOR(arguments: [String]) throws {
         try Data(out).write(to: URL(fileURLWithPath: path))
         print("wrote \(records.count) records (\(total) bytes) to \(path)")
     }
-    try measure("dag-cbor encode", bytes: total, iterations: 20) {
+    measure("dag-cbor encode", bytes: total, iterations: 20) {
         for r in records { _ = DAGCBOR.encode(r) }
     }
     try measure("dag-cbor decode", bytes: total, iterations: 20) {
         for e in encoded { _ = try DAGCBOR.decode(e) }
     }
-    try measure("dag-cbor encode+cid", bytes: total, iterations: 20) {
+    measure("dag-cbor encode+cid", bytes: total, iterations: 20) {
         for r in records { _ = r.cid }
     }
 }
@@ -73,6 +73,14 @@ func benchCBOR(arguments: [String]) throws {
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "cbor": try benchCBOR(arguments: Array(args.dropFirst()))
+case "keys": try benchKeys()
+case "mst": try benchMST(sizes: [25_000, 50_000, 100_000])
+case "car": try benchCAR(sizes: [25_000, 50_000, 100_000])
+case "all":
+    try benchCBOR(arguments: [])
+    try benchKeys()
+    try benchMST(sizes: [25_000, 50_000, 100_000])
+    try benchCAR(sizes: [25_000, 50_000, 100_000])
 default:
-    print("usage: pds-bench cbor [records-file]")
+    print("usage: pds-bench cbor [records-file] | keys | mst | car | all   (build with -c release)")
 }

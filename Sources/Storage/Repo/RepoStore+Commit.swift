@@ -85,7 +85,7 @@ extension RepoStore {
 
         // Sign.
         let key = try signingKey(db: db, did: did)
-        let rev = nextRev(after: head.rev)
+        let rev = try nextRev(after: head.rev)
         let commit: Commit
         do {
             commit = try UnsignedCommit(did: did, data: built.root, rev: rev).signed(with: key)
@@ -235,7 +235,7 @@ extension RepoStore {
         } catch {
             throw StorageError(.corrupt, "building the empty repository failed: \(error)")
         }
-        let rev = nextRev(after: nil)
+        let rev = try nextRev(after: nil)
         let commit: Commit
         do {
             commit = try UnsignedCommit(did: did, data: built.root, rev: rev).signed(with: key)

@@ -138,10 +138,12 @@ public final class RepoStore: Sendable {
         _ = keyCache.withLock { $0.removeValue(forKey: did) }
     }
 
-    /// The next revision: a fresh TID, strictly greater than `previous`.
-    func nextRev(after previous: String?) -> String {
-        let fresh = tids.next()
-        guard let previous, let old = try? TID(previous), fresh <= old else { return fresh.string }
-        return TID(rawValue: old.rawValue + 1).string
+    /// The next revision: a fresh TID, strictly greater than `previous` (even when the clock is behind it).
+    func nextRev(after previous: String?) throws -> String {
+        guard let previous, let old = try? TID(previous) else { return tids.next().string }
+        guard let next = tids.next(after: old) else {
+            throw StorageError(.corrupt, "repository revision \(previous) has no successor")
+        }
+        return next.string
     }
 }
