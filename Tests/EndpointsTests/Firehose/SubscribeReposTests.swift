@@ -259,6 +259,27 @@ struct SubscribeReposTests {
         }
     }
 
+    @Test func peerThatNeverAnswersPingsIsDisconnected() async throws {
+        let harness = try await FirehoseHarness(settings: FirehoseSettings(pingInterval: .milliseconds(200)))
+        defer { harness.close() }
+        try await harness.run { port in
+            let silent = try await WebSocketTestClient.connect(port: port, path: Self.path)
+            try await waitFor { harness.sequencer.subscriberCount == 1 }
+            // The client reads nothing, so no pong goes back: the server gives up after a ping period.
+            try await waitFor({ harness.sequencer.subscriberCount == 0 }, timeout: .seconds(5))
+            var ended = false
+            for _ in 0..<20 {
+                if case .close = try await silent.next(timeout: 5) {
+                    ended = true
+                    break
+                }
+            }
+            #expect(ended)
+        }
+        #expect(harness.server.sample("pds_firehose_disconnects_total", labels: ["reason": "client_closed"]) == 1)
+        #expect(harness.server.sample("pds_firehose_subscribers") == 0)
+    }
+
     @Test func stalledSubscriberGetsConsumerTooSlowWhileOthersCarryOn() async throws {
         let harness = try await FirehoseHarness(
             settings: FirehoseSettings(outboxMaxFrames: 20, writeStallTimeout: .seconds(30), tooSlowGrace: .seconds(20)))
