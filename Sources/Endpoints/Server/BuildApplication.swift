@@ -79,6 +79,8 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         InviteCodeRoutes.add(to: xrpc, services: services, settings: settings)
         CreateAccount.add(to: xrpc, services: services, settings: settings)
         IdentityRoutes.add(to: xrpc, services: services)
+        RepoRoutes.add(to: xrpc, services: services, settings: settings, metricsFactory: dependencies.metrics.factory)
+        PreferencesRoutes.add(to: xrpc, services: services)
     }
 }
 

@@ -42,6 +42,8 @@ public final class PDSServices: Sendable {
     /// The did:plc directory new accounts are registered with (`PDS_DID_PLC_URL`).
     public let plc: any PLCClient
     let accountMetrics: AccountMetrics
+    /// Where uploaded blobs live (nil: no `uploadBlob`; released blobs' files are then left alone).
+    public let blobs: (any BlobStore)?
     /// Logs failures the services handle themselves (a storage error during authentication).
     public let logger: Logger
 
@@ -53,6 +55,7 @@ public final class PDSServices: Sendable {
     ///   - passwords: the password hasher (tests may pass one with a lower scrypt cost).
     ///   - logger: for failures the services log themselves.
     ///   - plc: the PLC directory client (default: ``HTTPPLCClient`` for https://plc.directory).
+    ///   - blobs: the blob store (`<data>/blobs`); nil leaves `uploadBlob` unregistered.
     public init(
         database: Storage.Database,
         secrets: ServerSecrets,
@@ -61,7 +64,8 @@ public final class PDSServices: Sendable {
         rateLimits: RateLimitSettings = .disabled,
         passwords: PasswordHasher = PasswordHasher(),
         logger: Logger = Logger(label: "pds.services"),
-        plc: (any PLCClient)? = nil
+        plc: (any PLCClient)? = nil,
+        blobs: (any BlobStore)? = nil
     ) {
         self.database = database
         self.repos = RepoStore(database: database)
@@ -75,5 +79,6 @@ public final class PDSServices: Sendable {
         self.logger = logger
         self.plc = plc ?? HTTPPLCClient(metricsFactory: metricsFactory, logger: logger)
         self.accountMetrics = AccountMetrics(factory: metricsFactory)
+        self.blobs = blobs
     }
 }

@@ -1,0 +1,76 @@
+import ATProto
+import Foundation
+import Hummingbird
+import Storage
+
+/// `com.atproto.repo.uploadBlob` (PDS-REFERENCE §6): the body is streamed to a temp file while hashed and
+/// counted (over ``ServerSettings/blobUploadLimit`` → 413 without buffering), its type sniffed from the first
+/// bytes (else the `Content-Type`, else `application/octet-stream`), then stored as a temporary upload until a
+/// record references it.
+enum UploadBlob {
+    static func add(to xrpc: XRPCRouter, services: PDSServices, store: any BlobStore, settings: ServerSettings, metrics: BlobMetrics) {
+        xrpc.procedure("com.atproto.repo.uploadBlob") { request, _ in
+            let caller = try await services.requireAccess(request)
+            let limit = settings.blobUploadLimit
+            if let declared = request.headers[.contentLength] {
+                guard let length = Int(declared), length >= 0 else { throw XRPCError.invalidRequest("invalid content-length") }
+                if length > limit {
+                    metrics.upload(.tooLarge)
+                    throw XRPCError.payloadTooLarge()
+                }
+            }
+            let temp = try store.makeTempFile()
+            let hasher = StreamingSHA256()
+            var size: Int64 = 0
+            var head: [UInt8] = []
+            do {
+                for try await buffer in request.body {
+                    size += Int64(buffer.readableBytes)
+                    if size > Int64(limit) {
+                        temp.discard()
+                        metrics.upload(.tooLarge)
+                        throw XRPCError.payloadTooLarge()
+                    }
+                    if head.count < MIMESniffer.prefixLength {
+                        head += buffer.readableBytesView.prefix(MIMESniffer.prefixLength - head.count)
+                    }
+                    try buffer.withUnsafeReadableBytes { bytes throws(StorageError) in
+                        hasher.update(bytes)
+                        try temp.write(bytes)
+                    }
+                }
+            } catch let error as XRPCError {
+                throw error
+            } catch {
+                temp.discard()
+                metrics.upload(.error)
+                throw error
+            }
+            guard let digest = hasher.finish() else {
+                temp.discard()
+                metrics.upload(.error)
+                throw XRPCError.internalServerError()
+            }
+            let cid = CID.fromSHA256(codec: CID.rawCodec, digest: digest)
+            let mimeType = MIMESniffer.sniff(head) ?? declaredType(request) ?? "application/octet-stream"
+            do {
+                try await store.store(temp, did: caller.did, cid: cid, mimeType: mimeType, size: size, now: Date())
+            } catch {
+                metrics.upload(.error)
+                throw error
+            }
+            metrics.upload(.ok, bytes: size)
+            metrics.storeSize(store.storedBytes)
+            let blob = BlobRef(ref: cid, mimeType: mimeType, size: size)
+            return try RepoJSON.response(.map(["blob": blob.dataValue]))
+        }
+    }
+
+    /// The request's media type without parameters, when it names one.
+    static func declaredType(_ request: Request) -> String? {
+        guard let header = request.headers[.contentType] else { return nil }
+        let type = header.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard type.contains("/"), type != "*/*" else { return nil }
+        return type
+    }
+}

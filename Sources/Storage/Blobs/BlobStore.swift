@@ -1,0 +1,21 @@
+import ATProto
+import Foundation
+
+/// Where blob bytes live. An upload is streamed into a ``BlobTempFile`` (hashed and counted by the caller),
+/// then ``store(_:did:cid:mimeType:size:now:)`` moves it to its permanent place and records the `blob` row
+/// (with `temp_key` set until a record references it).
+public protocol BlobStore: Sendable {
+    /// A new temporary file for one upload.
+    func makeTempFile() throws(StorageError) -> BlobTempFile
+    /// Makes an uploaded temp file the blob `cid` of `did` (synced to disk) and records its row; a second upload
+    /// of the same CID keeps the first row.
+    func store(_ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date) async throws(StorageError)
+    /// The bytes of a stored blob, nil when there is no file.
+    func contents(did: String, cid: CID) throws(StorageError) -> [UInt8]?
+    /// Deletes the files of blobs whose rows are gone (released by a commit). Missing files are ignored.
+    func deleteFiles(did: String, cids: [CID])
+    /// Deletes uploads no record referenced within the grace period (rows and files); returns how many.
+    func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int
+    /// Bytes of all blob files on disk.
+    var storedBytes: Int64 { get }
+}

@@ -1,0 +1,117 @@
+import ATProto
+import Foundation
+import GRDB
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Blobs as files: `<root>/<did>/<cid>`, uploads in `<root>/tmp/<random>` until stored. Rows in the `blob` table.
+public final class DiskBlobStore: BlobStore {
+    public let root: URL
+    let database: Database
+    private let bytes: Atomic<Int64>
+
+    /// Opens (creating the folders of) a blob store under `root` (`<data>/blobs`), counting the bytes on disk.
+    public init(root: URL, database: Database) throws(StorageError) {
+        self.root = root
+        self.database = database
+        do {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.openFailed, "cannot create blob folder \(root.path): \(error)")
+        }
+        bytes = Atomic(Self.du(root))
+    }
+
+    public var storedBytes: Int64 { bytes.load(ordering: .relaxed) }
+
+    public func makeTempFile() throws(StorageError) -> BlobTempFile {
+        try BlobTempFile(path: root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString).path)
+    }
+
+    public func store(
+        _ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date
+    ) async throws(StorageError) {
+        do {
+            try temp.syncAndClose()
+            let folder = try folder(did: did)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let target = folder.appendingPathComponent(cid.string).path
+            let existed = FileManager.default.fileExists(atPath: target)
+            guard rename(temp.path, target) == 0 else {
+                throw StorageError(.queryFailed, "cannot move blob \(cid.string) into place: errno \(errno)")
+            }
+            if !existed { bytes.add(size, ordering: .relaxed) }
+        } catch {
+            temp.discard()
+            throw (error as? StorageError) ?? StorageError(.queryFailed, "cannot store blob \(cid.string): \(error)")
+        }
+        let tempKey = URL(fileURLWithPath: temp.path).lastPathComponent
+        try await database.write(kind: "blob_insert") { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO blob (did, cid, mime_type, size, temp_key, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [did, Data(cid.bytes), mimeType, size, tempKey, Datetime.format(now)])
+        }
+    }
+
+    public func contents(did: String, cid: CID) throws(StorageError) -> [UInt8]? {
+        let path = try folder(did: did).appendingPathComponent(cid.string).path
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return [UInt8](data)
+    }
+
+    public func deleteFiles(did: String, cids: [CID]) {
+        guard let folder = try? folder(did: did) else { return }
+        for cid in cids {
+            let path = folder.appendingPathComponent(cid.string).path
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
+        }
+    }
+
+    public func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int {
+        let stale = try await database.write(kind: "blob_gc") { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT did, cid FROM blob WHERE temp_key IS NOT NULL AND created_at < ?",
+                arguments: [Datetime.format(cutoff)])
+            var found: [(String, Data)] = []
+            for row in rows {
+                let did: String = row["did"]
+                let cid: Data = row["cid"]
+                try db.execute(
+                    sql: "DELETE FROM blob WHERE did = ? AND cid = ? AND temp_key IS NOT NULL", arguments: [did, cid])
+                found.append((did, cid))
+            }
+            return found
+        }
+        for (did, raw) in stale {
+            guard let cid = try? CID(bytes: raw) else { continue }
+            deleteFiles(did: did, cids: [cid])
+        }
+        return stale.count
+    }
+
+    /// The folder of a DID's blobs; refuses DIDs that could escape the blob root.
+    private func folder(did: String) throws(StorageError) -> URL {
+        guard DID.isValid(did), !did.contains("/"), !did.hasPrefix(".") else {
+            throw StorageError(.queryFailed, "invalid DID for a blob folder: \(did)")
+        }
+        return root.appendingPathComponent(did, isDirectory: true)
+    }
+
+    /// Bytes of the regular files under `url` (excluding temp files).
+    private static func du(_ url: URL) -> Int64 {
+        guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+        var total: Int64 = 0
+        for case let file as URL in enumerator where file.deletingLastPathComponent().lastPathComponent != "tmp" {
+            total += Int64((try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)
+        }
+        return total
+    }
+}
