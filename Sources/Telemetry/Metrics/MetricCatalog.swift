@@ -75,6 +75,7 @@ public enum MetricCatalog {
         .counter("pds_blob_upload_bytes_total", "Blob bytes uploaded."),
         .histogram("pds_blob_upload_size_bytes", "Size of uploaded blobs, in bytes.", buckets: sizeBuckets),
         .counter("pds_blob_gc_deleted_total", "Unreferenced blobs deleted by garbage collection."),
+        .gauge("pds_blobstore_bytes", "Bytes of blob files in the blob store."),
 
         // MARK: Identity, auth, accounts
         .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),
