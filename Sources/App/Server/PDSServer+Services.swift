@@ -26,7 +26,10 @@ extension PDSServer {
             serviceDID: settings.serviceDID,
             metricsFactory: metricsFactory,
             rateLimits: rateLimitSettings(),
-            logger: logger)
+            logger: logger,
+            plc: HTTPPLCClient(
+                settings: HTTPPLCClient.Settings(directoryURL: config.didPLCURL), metricsFactory: metricsFactory,
+                logger: logger))
     }
 
     /// The rate limits (`rate_limits.*`): the reference's limits, on by default as its distribution ships them;
