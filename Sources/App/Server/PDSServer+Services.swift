@@ -1,4 +1,5 @@
 import ATProto
+import Foundation
 import CoreMetrics
 import Endpoints
 import Logging
@@ -19,6 +20,13 @@ extension PDSServer {
         } catch {
             throw ConfigError("\(ConfigKey.plcRotationKey.env): not a valid secp256k1 private key")
         }
+        let blobs: DiskBlobStore
+        do {
+            blobs = try DiskBlobStore(
+                root: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("blobs"), database: database)
+        } catch {
+            throw ConfigError("cannot open the blob store: \(error)")
+        }
         return PDSServices(
             database: database,
             secrets: ServerSecrets(
@@ -29,7 +37,8 @@ extension PDSServer {
             logger: logger,
             plc: HTTPPLCClient(
                 settings: HTTPPLCClient.Settings(directoryURL: config.didPLCURL), metricsFactory: metricsFactory,
-                logger: logger))
+                logger: logger),
+            blobs: blobs)
     }
 
     /// The rate limits (`rate_limits.*`): the reference's limits, on by default as its distribution ships them;

@@ -106,6 +106,10 @@ struct PDSServer {
 
         let watchdog = WatchdogService(
             notifier: notifier, health: health, metricsFactory: metrics.factory, logger: logger)
+        let blobGC = services.blobs.map { store in
+            BlobGCService(
+                collector: BlobGarbageCollector(store: store, metricsFactory: metrics.factory, logger: logger))
+        }
         let shutdownBegun = ShutdownFlag()
         let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
         // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the firehose
@@ -115,6 +119,7 @@ struct PDSServer {
                 .init(service: watchdog),
                 .init(service: sequencer),
                 .init(service: trimmer),
+            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: app),
                 .init(service: notice),
             ],

@@ -34,14 +34,19 @@ public struct BlobGarbageCollector: Sendable {
         return deleted
     }
 
-    public func run() async throws {
+    /// Collects every `interval` until the task is cancelled (then returns normally).
+    public func run() async {
         while !Task.isCancelled {
             do {
                 try await collect()
             } catch {
                 logger.error("blob garbage collection failed", metadata: ["error": "\(error)"])
             }
-            try await Task.sleep(for: interval)
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
         }
     }
 }
