@@ -38,6 +38,17 @@ struct RepoClient {
         return try await post("com.atproto.repo.createRecord", body)
     }
 
+    /// A raw HTTP exchange on its own thread: the socket calls block, and blocking the executor that also runs
+    /// the server's handlers would stall both.
+    static func exchangeOnThread(port: Int, request: [UInt8]) async throws -> RawHTTP.Reply {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try RawHTTP.exchange(port: port, request: request) })
+            }
+            thread.start()
+        }
+    }
+
     static func post(_ text: String) -> [String: Any] {
         ["$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-01-01T00:00:00.000Z"]
     }

@@ -16,13 +16,7 @@ import Testing
         let body = Array(#"{"repo":"\#(repo)","collection":"app.bsky.feed.post","record":{"text":"\#(text)","createdAt":"2026-01-01T00:00:00.000Z"}}"#.utf8)
         let head = "POST /xrpc/com.atproto.repo.createRecord HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         let request = Array(head.utf8) + body
-        return try await withCheckedThrowingContinuation { continuation in
-            // A dedicated thread: blocked dispatch workers could starve the executor that runs the server's handlers.
-            let thread = Thread {
-                continuation.resume(with: Result { try RawHTTP.exchange(port: port, request: request) })
-            }
-            thread.start()
-        }
+        return try await RepoClient.exchangeOnThread(port: port, request: request)
     }
 
     static func rkeys(of replies: [RawHTTP.Reply]) throws -> [String] {
