@@ -8,18 +8,36 @@ enum Interop {
         var description: String { "interop vectors not found at \(path) (set PDS_INTEROP_DIR)" }
     }
 
+    /// `PDS_INTEROP_DIR` when set; else the shared copy next to the repository (`../shared/interop`) when it
+    /// exists; else the copy committed in `Tests/Interop` (CI's clean clone has no shared folder).
     static var directory: URL {
         if let dir = ProcessInfo.processInfo.environment["PDS_INTEROP_DIR"], !dir.isEmpty {
             return URL(fileURLWithPath: dir, isDirectory: true)
         }
-        // <repo>/Tests/ATProtoTests/Utilities/Interop.swift -> <repo>/../shared/interop
-        return URL(fileURLWithPath: #filePath)
+        let shared = sharedDirectory
+        if FileManager.default.fileExists(atPath: shared.appendingPathComponent("MANIFEST.json").path) {
+            return shared
+        }
+        return committedDirectory
+    }
+
+    /// The repository root, from this file's path.
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
             .deletingLastPathComponent()  // Utilities
-            .deletingLastPathComponent()  // ATProtoTests
+            .deletingLastPathComponent()  // <Module>Tests
             .deletingLastPathComponent()  // Tests
             .deletingLastPathComponent()  // repo
-            .deletingLastPathComponent()
-            .appendingPathComponent("shared/interop", isDirectory: true)
+    }
+
+    /// `../shared/interop`, beside the repository.
+    static var sharedDirectory: URL {
+        repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/interop", isDirectory: true)
+    }
+
+    /// The copy committed in the repository (`Tests/Interop`).
+    static var committedDirectory: URL {
+        repositoryRoot.appendingPathComponent("Tests/Interop", isDirectory: true)
     }
 
     static func data(_ relativePath: String) throws -> Data {
