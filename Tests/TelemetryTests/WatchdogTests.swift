@@ -10,8 +10,8 @@ struct WatchdogTests {
     @Test("pings while liveness passes, stops when a check fails, resumes when it recovers")
     func gatedPings() async throws {
         let receiver = try DatagramReceiver()
-        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": receiver.path, "WATCHDOG_USEC": "100000"])
-        #expect(notifier.watchdogInterval == .milliseconds(50))
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": receiver.path, "WATCHDOG_USEC": "2000000"])
+        #expect(notifier.watchdogInterval == .seconds(1))
         let metrics = TelemetryMetrics()
         let healthy = LockedBox(true)
         let health = HealthRegistry(metricsFactory: metrics.factory)
@@ -34,12 +34,13 @@ struct WatchdogTests {
 
         // Other tests may keep the (small) cooperative pool busy for a while: wait for the first ping.
         #expect(await receiver.next(timeout: .seconds(10)) == "WATCHDOG=1")
-        let healthyPhase = await receiver.collect(for: .milliseconds(400))
+        // A 1 s interval (checks get 0.5 s): long enough that a loaded CI machine does not miss deadlines.
+        let healthyPhase = await receiver.collect(for: .milliseconds(3000))
         #expect(healthyPhase.filter { $0 == "WATCHDOG=1" }.count >= 2, "\(healthyPhase)")
 
         healthy.value = false
-        _ = await receiver.collect(for: .milliseconds(150))  // a round already under way may still ping
-        let failingPhase = await receiver.collect(for: .milliseconds(400))
+        _ = await receiver.collect(for: .milliseconds(1200))  // a round already under way may still ping
+        let failingPhase = await receiver.collect(for: .milliseconds(2500))
         #expect(failingPhase.isEmpty, "\(failingPhase)")
 
         healthy.value = true
