@@ -64,6 +64,9 @@ extension ConfigKey {
     static let firehoseRetentionHours = ConfigKey(
         "firehose.retention_hours", env: "PDS_FIREHOSE_RETENTION_HOURS", kind: .integer, default: "72",
         help: "How long firehose events are kept for replay.")
+    static let blobGCGraceHours = ConfigKey(
+        "blobs.gc_grace_hours", env: "PDS_BLOB_GC_GRACE_HOURS", kind: .integer, default: "6",
+        help: "How long an uploaded blob may stay unreferenced by any record before it is deleted.")
 
     static let rateLimitsEnabled = ConfigKey(
         "rate_limits.enabled", env: "PDS_RATE_LIMITS_ENABLED", kind: .boolean, default: "true",
@@ -92,7 +95,7 @@ extension ConfigKey {
         dataDirectory, diskFreeFloorBytes,
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
-        crawlers, firehoseRetentionHours,
+        crawlers, firehoseRetentionHours, blobGCGraceHours,
         rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,
         logLevel, logFormat,
     ]

@@ -31,6 +31,7 @@ struct PDSConfig: Sendable, Equatable {
 
     var crawlers: [String] = []
     var firehoseRetentionHours = 72
+    var blobGCGraceHours = 6
 
     var rateLimitsEnabled = true
     var rateLimitBypassKey: String?
@@ -119,6 +120,9 @@ struct PDSConfig: Sendable, Equatable {
         }
         if let value = try sources.integer(.firehoseRetentionHours, in: 1...(24 * 3650)) {
             firehoseRetentionHours = value
+        }
+        if let value = try sources.integer(.blobGCGraceHours, in: 1...(24 * 365)) {
+            blobGCGraceHours = value
         }
 
         if let value = try sources.boolean(.rateLimitsEnabled) { rateLimitsEnabled = value }

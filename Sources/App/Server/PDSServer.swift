@@ -108,7 +108,9 @@ struct PDSServer {
             notifier: notifier, health: health, metricsFactory: metrics.factory, logger: logger)
         let blobGC = services.blobs.map { store in
             BlobGCService(
-                collector: BlobGarbageCollector(store: store, metricsFactory: metrics.factory, logger: logger))
+                collector: BlobGarbageCollector(
+                    store: store, grace: .seconds(config.blobGCGraceHours * 3600), metricsFactory: metrics.factory,
+                    logger: logger))
         }
         let shutdownBegun = ShutdownFlag()
         let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
