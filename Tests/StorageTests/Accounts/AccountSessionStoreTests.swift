@@ -7,32 +7,7 @@ import Testing
 
 @Suite("Accounts: refresh tokens, app passwords, invite codes")
 struct AccountSessionStoreTests {
-    struct Fixture {
-        let dir: TempDirectory
-        let database: Storage.Database
-        let accounts: AccountStore
-
-        static func make() async throws -> Fixture {
-            let dir = try TempDirectory()
-            let database = try await Storage.Database.open(path: dir.databasePath, logger: testLogger)
-            try await database.migrate()
-            return Fixture(dir: dir, database: database, accounts: AccountStore(repos: RepoStore(database: database)))
-        }
-
-        @discardableResult
-        func account(_ name: String, inviteCode: String? = nil) async throws -> AccountRecord {
-            try await accounts.create(
-                .init(
-                    did: "did:plc:\(name)", handle: "\(name).test", email: "\(name)@example.com", passwordScrypt: nil,
-                    signingKey: K256PrivateKey(), inviteCode: inviteCode)
-            ).account
-        }
-
-        func close() {
-            try? database.close()
-            dir.remove()
-        }
-    }
+    typealias Fixture = StoreFixture
 
     static let t0 = "2026-11-25T10:00:00.000Z"
     static let t1 = "2026-11-25T11:00:00.000Z"

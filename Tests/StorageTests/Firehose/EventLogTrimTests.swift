@@ -8,30 +8,7 @@ import Testing
 
 @Suite("Firehose log: trimming and commit notifications")
 struct EventLogTrimTests {
-    struct Fixture {
-        let dir: TempDirectory
-        let database: Storage.Database
-        let accounts: AccountStore
-
-        static func make() async throws -> Fixture {
-            let dir = try TempDirectory()
-            let database = try await Storage.Database.open(path: dir.databasePath, logger: testLogger)
-            try await database.migrate()
-            return Fixture(dir: dir, database: database, accounts: AccountStore(repos: RepoStore(database: database)))
-        }
-
-        @discardableResult
-        func account(_ name: String) async throws -> AccountStore.Created {
-            try await accounts.create(
-                .init(did: "did:plc:\(name)", handle: "\(name).test", email: "\(name)@example.com", passwordScrypt: nil,
-                      signingKey: K256PrivateKey()))
-        }
-
-        func close() {
-            try? database.close()
-            dir.remove()
-        }
-    }
+    typealias Fixture = StoreFixture
 
     static let farFuture = Int64(4_000_000_000) * 1_000_000
 

@@ -8,26 +8,7 @@ import Testing
 @Suite("Repositories: commits, records, events")
 struct RepoStoreTests {
     /// A migrated database in a temp folder with stores on top.
-    struct Fixture {
-        let dir: TempDirectory
-        let database: Storage.Database
-        let repos: RepoStore
-        let accounts: AccountStore
-
-        static func make() async throws -> Fixture {
-            let dir = try TempDirectory()
-            let database = try await Storage.Database.open(path: dir.databasePath, logger: testLogger)
-            try await database.migrate()
-            let repos = RepoStore(database: database)
-            return Fixture(dir: dir, database: database, repos: repos, accounts: AccountStore(repos: repos))
-        }
-
-        @discardableResult
-        func account(_ name: String, key: K256PrivateKey = K256PrivateKey()) async throws -> AccountStore.Created {
-            try await accounts.create(
-                .init(did: "did:plc:\(name)", handle: "\(name).test", email: "\(name)@example.com", passwordScrypt: nil, signingKey: key))
-        }
-    }
+    typealias Fixture = StoreFixture
 
     static func post(_ text: String) -> EncodedRecord {
         EncodedRecord(["$type": "app.bsky.feed.post", "text": .string(text), "createdAt": "2026-11-25T10:00:00.000Z"])
