@@ -122,7 +122,12 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "ATProtoTests", dependencies: ["ATProto"], swiftSettings: swiftSettings),
+        .target(
+            name: "InteropTestSupport",
+            path: "Tests/Support/InteropTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ATProtoTests", dependencies: ["ATProto", "InteropTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
@@ -133,6 +138,7 @@ let package = Package(
             name: "EndpointsTests",
             dependencies: [
                 "Endpoints",
+                "InteropTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

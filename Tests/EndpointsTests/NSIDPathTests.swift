@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct NSIDPathTests {
     @Test func validVectors() throws {
-        let lines = try InteropVectors.lines("syntax/nsid_syntax_valid.txt")
+        let lines = try Interop.lines("syntax/nsid_syntax_valid.txt")
         #expect(lines.count > 20)
         for nsid in lines {
             #expect(NSIDPath.isValid(Substring(nsid)), "should be valid: \(nsid)")
@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func invalidVectors() throws {
-        let lines = try InteropVectors.lines("syntax/nsid_syntax_invalid.txt")
+        let lines = try Interop.lines("syntax/nsid_syntax_invalid.txt")
         #expect(lines.count > 20)
         for nsid in lines {
             #expect(!NSIDPath.isValid(Substring(nsid)), "should be invalid: \(nsid)")

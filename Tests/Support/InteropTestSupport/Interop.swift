@@ -1,16 +1,17 @@
 import Foundation
 
-/// Access to the public atproto interop vectors in `../shared/interop` (relative to the repository),
+/// Test support shared by the test targets: access to the public atproto interop vectors in
+/// `../shared/interop` (relative to the repository), in `Tests/Interop`,
 /// or the folder named by `PDS_INTEROP_DIR`. A missing folder is a test failure, never a skip.
-enum Interop {
-    struct Missing: Error, CustomStringConvertible {
-        let path: String
-        var description: String { "interop vectors not found at \(path) (set PDS_INTEROP_DIR)" }
+public enum Interop {
+    public struct Missing: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "interop vectors not found at \(path) (set PDS_INTEROP_DIR)" }
     }
 
     /// `PDS_INTEROP_DIR` when set; else the shared copy next to the repository (`../shared/interop`) when it
     /// exists; else the copy committed in `Tests/Interop` (CI's clean clone has no shared folder).
-    static var directory: URL {
+    public static var directory: URL {
         if let dir = ProcessInfo.processInfo.environment["PDS_INTEROP_DIR"], !dir.isEmpty {
             return URL(fileURLWithPath: dir, isDirectory: true)
         }
@@ -22,32 +23,32 @@ enum Interop {
     }
 
     /// The repository root, from this file's path.
-    static var repositoryRoot: URL {
+    public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-            .deletingLastPathComponent()  // Utilities
-            .deletingLastPathComponent()  // <Module>Tests
+            .deletingLastPathComponent()  // InteropTestSupport
+            .deletingLastPathComponent()  // Support
             .deletingLastPathComponent()  // Tests
             .deletingLastPathComponent()  // repo
     }
 
     /// `../shared/interop`, beside the repository.
-    static var sharedDirectory: URL {
+    public static var sharedDirectory: URL {
         repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/interop", isDirectory: true)
     }
 
     /// The copy committed in the repository (`Tests/Interop`).
-    static var committedDirectory: URL {
+    public static var committedDirectory: URL {
         repositoryRoot.appendingPathComponent("Tests/Interop", isDirectory: true)
     }
 
-    static func data(_ relativePath: String) throws -> Data {
+    public static func data(_ relativePath: String) throws -> Data {
         let url = directory.appendingPathComponent(relativePath)
         guard FileManager.default.fileExists(atPath: url.path) else { throw Missing(path: url.path) }
         return try Data(contentsOf: url)
     }
 
     /// Lines of a `.txt` vector file: blank lines and `#` comments skipped, never trimmed.
-    static func lines(_ relativePath: String) throws -> [String] {
+    public static func lines(_ relativePath: String) throws -> [String] {
         let text = String(decoding: try data(relativePath), as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { line in line.hasSuffix("\r") ? String(line.dropLast()) : String(line) }
@@ -55,11 +56,11 @@ enum Interop {
     }
 
     /// A JSON vector file decoded as Foundation JSON objects.
-    static func json(_ relativePath: String) throws -> Any {
+    public static func json(_ relativePath: String) throws -> Any {
         try JSONSerialization.jsonObject(with: data(relativePath), options: [.fragmentsAllowed])
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from relativePath: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from relativePath: String) throws -> T {
         try JSONDecoder().decode(T.self, from: data(relativePath))
     }
 }

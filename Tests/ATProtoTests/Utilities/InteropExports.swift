@@ -1,0 +1,2 @@
+// The interop vector helper lives in the shared test-support target.
+@_exported import InteropTestSupport
