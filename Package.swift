@@ -127,6 +127,12 @@ let package = Package(
             path: "Tests/Support/InteropTestSupport",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PDSTestSupport",
+            dependencies: ["ATProto", "Endpoints", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/Support/PDSTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ATProtoTests", dependencies: ["ATProto", "InteropTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: swiftSettings),
         .testTarget(
@@ -139,10 +145,11 @@ let package = Package(
             dependencies: [
                 "Endpoints",
                 "InteropTestSupport",
+                "PDSTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AppTests", dependencies: ["App", "Telemetry"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppTests", dependencies: ["App", "Telemetry", "PDSTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,2 +1,3 @@
-// The interop vector helper lives in the shared test-support target.
+// The shared test-support targets: the interop vector helper and the test PLC directory.
 @_exported import InteropTestSupport
+@_exported import PDSTestSupport

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-@testable import Endpoints
+import Endpoints
 
 /// A small did:plc directory on a loopback port, for tests.
 ///
@@ -11,8 +11,8 @@ import Synchronization
 /// operation's own for a genesis, the previous operation's for an update; `prev` names the current head; a
 /// genesis hashes to the DID) and stores it; `GET /<did>` answers the DID document, `GET /<did>/log/last` the
 /// latest operation. ``mode`` makes it answer 500 or refuse every operation.
-final class TestPLCDirectory: Sendable {
-    enum Mode: Sendable {
+public final class TestPLCDirectory: Sendable {
+    public enum Mode: Sendable {
         case normal
         /// Every request answers 500.
         case failing
@@ -28,40 +28,40 @@ final class TestPLCDirectory: Sendable {
         var posts = 0
     }
 
-    static let refusalMessage = "operation refused by test directory"
+    public static let refusalMessage = "operation refused by test directory"
 
     private let state = Mutex(State())
     private let task = Mutex<Task<Void, any Error>?>(nil)
     private let boundPort = Mutex<Int?>(nil)
 
     /// `http://127.0.0.1:<port>` once started.
-    var url: String { "http://127.0.0.1:\(boundPort.withLock { $0 } ?? 0)" }
+    public var url: String { "http://127.0.0.1:\(boundPort.withLock { $0 } ?? 0)" }
 
-    var mode: Mode {
+    public var mode: Mode {
         get { state.withLock { $0.mode } }
         set { state.withLock { $0.mode = newValue } }
     }
 
     /// Requests received (every method).
-    var requestCount: Int { state.withLock { $0.requests } }
+    public var requestCount: Int { state.withLock { $0.requests } }
     /// `POST`s received.
-    var postCount: Int { state.withLock { $0.posts } }
+    public var postCount: Int { state.withLock { $0.posts } }
 
     /// The stored operations of `did`, oldest first.
-    func operations(did: String) -> [SignedPLCOperation] {
+    public func operations(did: String) -> [SignedPLCOperation] {
         state.withLock { $0.operations[did] ?? [] }
     }
 
     /// Whether `did` was retired by a valid `plc_tombstone`.
-    func isTombstoned(_ did: String) -> Bool {
+    public func isTombstoned(_ did: String) -> Bool {
         state.withLock { $0.tombstoned.contains(did) }
     }
 
     /// DIDs the directory holds.
-    var dids: [String] { state.withLock { Array($0.operations.keys) } }
+    public var dids: [String] { state.withLock { Array($0.operations.keys) } }
 
     /// Starts the directory on 127.0.0.1 port 0 and returns when it accepts connections.
-    static func start() async throws -> TestPLCDirectory {
+    public static func start() async throws -> TestPLCDirectory {
         let directory = TestPLCDirectory()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -80,7 +80,7 @@ final class TestPLCDirectory: Sendable {
     }
 
     /// Stops the server.
-    func stop() async {
+    public func stop() async {
         let running = task.withLock { task -> Task<Void, any Error>? in
             defer { task = nil }
             return task
