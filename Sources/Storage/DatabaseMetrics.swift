@@ -2,7 +2,8 @@ import CoreMetrics
 import Synchronization
 
 /// Per-kind database metrics: `pds_db_query_duration_seconds{kind}` and `pds_db_errors_total{kind}`,
-/// plus the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes`.
+/// plus the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes` and the firehose log's write
+/// metrics (`pds_sequencer_write_duration_seconds`, `pds_firehose_frame_size_bytes`).
 ///
 /// Metric objects are created once per kind and cached; `kind` must come from a small fixed set of
 /// literals chosen by the caller (e.g. `"migrate"`, `"health"`, `"createRecord"`), never from input.
@@ -22,11 +23,22 @@ final class DatabaseMetrics: Sendable {
     private let kinds = Mutex<[String: KindMetrics]>([:])
     let databaseSize: Gauge
     let walSize: Gauge
+    /// `pds_sequencer_write_duration_seconds`: encoding and inserting one batch of firehose events.
+    let firehoseWrite: Timer
+    /// `pds_firehose_frame_size_bytes`: each firehose frame as stored (and later sent unchanged).
+    let firehoseFrameSize: Recorder
 
     init(factory: any MetricsFactory) {
         self.factory = factory
         self.databaseSize = Gauge(label: Self.databaseBytes, factory: factory)
         self.walSize = Gauge(label: Self.walBytes, factory: factory)
+        self.firehoseWrite = Timer(label: "pds_sequencer_write_duration_seconds", factory: factory)
+        self.firehoseFrameSize = Recorder(label: "pds_firehose_frame_size_bytes", aggregate: true, factory: factory)
+    }
+
+    func recordFirehoseWrite(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        firehoseWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     private func metrics(for kind: String) -> KindMetrics {

@@ -18,6 +18,6 @@ struct PDSCommand: AsyncParsableCommand {
             came from. Configuration errors exit with status 78.
             """,
         version: BuildInfo.versionString,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self, RequestCrawlCommand.self]
     )
 }

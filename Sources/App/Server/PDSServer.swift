@@ -92,6 +92,15 @@ struct PDSServer {
         let trimmer = FirehoseTrimmer(
             database: database, settings: firehoseSettings, metricsFactory: metrics.factory, logger: firehoseLogger)
         sequencer.registerHealthChecks(in: health)
+        // Relays (PDS_CRAWLERS) are asked to crawl us at startup and after new events, at most every 20 minutes.
+        var crawlLogger = Logger(label: "pds.crawl")
+        crawlLogger.logLevel = config.logLevel
+        let crawlNotifier = config.crawlers.isEmpty ? nil : CrawlNotifier(
+            settings: CrawlNotifier.Settings(relays: config.crawlers),
+            client: RelayCrawlClient(
+                settings: RelayCrawlClient.Settings(hostname: config.hostname), metricsFactory: metrics.factory,
+                logger: crawlLogger),
+            head: { [sequencer] in sequencer.lastSeen }, logger: crawlLogger)
         let app = buildApplication(
             settings: settings,
             dependencies: ServerDependencies(metrics: metrics, health: health, logger: logger, services: services),
@@ -121,7 +130,8 @@ struct PDSServer {
                 .init(service: watchdog),
                 .init(service: sequencer),
                 .init(service: trimmer),
-            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                + (crawlNotifier.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: app),
                 .init(service: notice),
             ],

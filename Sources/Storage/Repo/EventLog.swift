@@ -20,9 +20,13 @@ public enum EventLog {
         public let frame: [UInt8]
     }
 
-    /// Appends `events` in order; returns their sequence numbers.
-    static func append(_ events: [FirehoseEvent], db: GRDB.Database, nowMicros: Int64) throws -> [Int64] {
+    /// Appends `events` in order; returns their sequence numbers. Records the time spent encoding and inserting
+    /// them (`pds_sequencer_write_duration_seconds`) and each frame's size (`pds_firehose_frame_size_bytes`).
+    static func append(
+        _ events: [FirehoseEvent], db: GRDB.Database, nowMicros: Int64, metrics: DatabaseMetrics
+    ) throws -> [Int64] {
         guard !events.isEmpty else { return [] }
+        let start = ContinuousClock.now
         var seq = try head(db).map { $0 + 1 } ?? nowMicros
         var assigned: [Int64] = []
         assigned.reserveCapacity(events.count)
@@ -31,6 +35,7 @@ public enum EventLog {
         for event in events {
             let frame = event.frame(seq: seq, timeMicros: nowMicros)
             try statement.execute(arguments: [seq, event.did, event.kind, nowMicros, Data(frame)])
+            metrics.firehoseFrameSize.record(frame.count)
             assigned.append(seq)
             seq += 1
         }
@@ -40,6 +45,7 @@ public enum EventLog {
                 ON CONFLICT(key) DO UPDATE SET value = excluded.value
                 """,
             arguments: [headKey, String(seq - 1)])
+        metrics.recordFirehoseWrite(ContinuousClock.now - start)
         return assigned
     }
 

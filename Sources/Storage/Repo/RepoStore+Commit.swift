@@ -177,7 +177,7 @@ extension RepoStore {
         let event = FirehoseEvent.commit(
             repo: did, commit: commitBlock.cid, rev: rev, since: head.rev, blocks: car, ops: built.ops,
             prevData: head.dataCID)
-        let seq = try EventLog.append([event], db: db, nowMicros: now)[0]
+        let seq = try EventLog.append([event], db: db, nowMicros: now, metrics: database.metrics)[0]
 
         return CommitOutcome(
             did: did, commitCID: commitBlock.cid, rev: rev, seq: seq, applied: applied, releasedBlobs: Array(Set(released)),
@@ -262,7 +262,7 @@ extension RepoStore {
                 blocks: CARWriter.encode(roots: [block.cid], blocks: carBlocks), ops: [], prevData: nil),
             .sync(did: did, blocks: CARWriter.encode(roots: [block.cid], blocks: [carBlocks[0]]), rev: rev),
         ]
-        let seqs = announce ? try EventLog.append(events, db: db, nowMicros: nowMicros) : []
+        let seqs = announce ? try EventLog.append(events, db: db, nowMicros: nowMicros, metrics: database.metrics) : []
         return (Head(commitCID: block.cid, dataCID: built.root, rev: rev), seqs)
     }
 }

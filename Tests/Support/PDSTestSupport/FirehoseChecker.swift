@@ -4,30 +4,30 @@ import Foundation
 /// A consumer that checks every frame: seqs strictly increasing with no gap, and for every `#commit` the
 /// signature against the account key, `rev` increasing per repo, `since` chaining to the previous rev, and the
 /// inversion of its ops on the carried blocks giving `prevData`.
-struct FirehoseChecker {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public struct FirehoseChecker {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    struct Frame {
-        let type: String
-        let body: DataValue
-        var seq: Int64? { body["seq"]?.intValue }
+    public struct Frame {
+        public let type: String
+        public let body: DataValue
+        public var seq: Int64? { body["seq"]?.intValue }
     }
 
-    let keys: [String: PublicKey]
+    public var keys: [String: PublicKey]
     /// Require `seq == previous + 1` (a single writer on one server).
-    var requireContiguous = true
-    private(set) var lastSeq: Int64?
-    private(set) var lastRev: [String: String] = [:]
-    private(set) var seqs: [Int64] = []
-    private(set) var counts: [String: Int] = [:]
+    public var requireContiguous = true
+    public private(set) var lastSeq: Int64?
+    public private(set) var lastRev: [String: String] = [:]
+    public private(set) var seqs: [Int64] = []
+    public private(set) var counts: [String: Int] = [:]
 
-    init(keys: [String: PublicKey]) {
+    public init(keys: [String: PublicKey]) {
         self.keys = keys
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> Frame {
+    public static func decode(_ bytes: [UInt8]) throws -> Frame {
         let (header, body) = try FirehoseFrame.decode(bytes)
         if header["op"]?.intValue == -1 {
             return Frame(type: "error", body: body)
@@ -40,7 +40,7 @@ struct FirehoseChecker {
 
     /// Checks one frame; returns it decoded.
     @discardableResult
-    mutating func check(_ bytes: [UInt8]) throws -> Frame {
+    public mutating func check(_ bytes: [UInt8]) throws -> Frame {
         let frame = try Self.decode(bytes)
         counts[frame.type, default: 0] += 1
         guard frame.type.hasPrefix("#"), frame.type != "#info" else { return frame }

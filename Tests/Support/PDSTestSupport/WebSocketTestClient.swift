@@ -8,15 +8,16 @@ import Glibc
 /// A minimal blocking WebSocket client over a POSIX socket, for firehose tests: it can stop reading (a stalled
 /// consumer), shrink its receive buffer, and answers pings. Blocking calls run on the client's own dispatch
 /// queue, never on the cooperative pool.
-final class WebSocketTestClient: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class WebSocketTestClient: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// No complete message arrived within the timeout (the connection stays usable).
-    struct TimedOut: Error {}
+    public struct TimedOut: Error {}
 
-    enum Message: Sendable, Equatable {
+    public enum Message: Sendable, Equatable {
         case binary([UInt8])
         case text(String)
         /// The server's close frame (code, reason), or nil code when the connection ended without one.
@@ -38,7 +39,7 @@ final class WebSocketTestClient: @unchecked Sendable {
     }
 
     /// Connects and upgrades; `receiveBufferBytes` sets SO_RCVBUF before connecting.
-    static func connect(port: Int, path: String, receiveBufferBytes: Int? = nil) async throws -> WebSocketTestClient {
+    public static func connect(port: Int, path: String, receiveBufferBytes: Int? = nil) async throws -> WebSocketTestClient {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try connectBlocking(port: port, path: path, receiveBufferBytes: receiveBufferBytes) })
@@ -76,7 +77,7 @@ final class WebSocketTestClient: @unchecked Sendable {
     }
 
     /// The next data or close message (pings are answered, pongs skipped); throws after `timeout` seconds.
-    func next(timeout: Double = 10) async throws -> Message {
+    public func next(timeout: Double = 10) async throws -> Message {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try self.nextBlocking(timeout: timeout) })
@@ -85,7 +86,7 @@ final class WebSocketTestClient: @unchecked Sendable {
     }
 
     /// Sends a close frame and closes the socket.
-    func close() async {
+    public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
                 if !self.closed {
@@ -137,7 +138,7 @@ final class WebSocketTestClient: @unchecked Sendable {
     }
 
     /// One message (waiting up to `timeout`), then every further message already received, up to `limit`.
-    func nextBatch(limit: Int, timeout: Double = 10) async throws -> [Message] {
+    public func nextBatch(limit: Int, timeout: Double = 10) async throws -> [Message] {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
