@@ -1,4 +1,5 @@
 import ATProto
+import CoreMetrics
 
 @testable import Storage
 
@@ -9,9 +10,10 @@ struct StoreFixture {
     let repos: RepoStore
     let accounts: AccountStore
 
-    static func make() async throws -> StoreFixture {
+    static func make(metricsFactory: (any MetricsFactory)? = nil) async throws -> StoreFixture {
         let dir = try TempDirectory()
-        let database = try await Storage.Database.open(path: dir.databasePath, logger: testLogger)
+        let database = try await Storage.Database.open(
+            path: dir.databasePath, metricsFactory: metricsFactory, logger: testLogger)
         try await database.migrate()
         let repos = RepoStore(database: database)
         return StoreFixture(dir: dir, database: database, repos: repos, accounts: AccountStore(repos: repos))

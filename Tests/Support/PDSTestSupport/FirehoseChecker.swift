@@ -4,12 +4,13 @@ import Foundation
 /// A consumer that checks every frame: seqs strictly increasing with no gap, and for every `#commit` the
 /// signature against the account key, `rev` increasing per repo, `since` chaining to the previous rev, and the
 /// inversion of its ops on the carried blocks giving `prevData`.
-public struct FirehoseChecker {
+public struct FirehoseChecker: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    public struct Frame {
+    public struct Frame: Sendable {
         public let type: String
         public let body: DataValue
         public var seq: Int64? { body["seq"]?.intValue }

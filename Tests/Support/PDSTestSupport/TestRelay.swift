@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Synchronization
 
 /// A relay stand-in on a loopback port that records `com.atproto.sync.requestCrawl` requests.
@@ -20,6 +21,11 @@ public final class TestRelay: Sendable {
         /// The `hostname` of the body (nil when it had none).
         public let hostname: String?
         public let contentType: String?
+
+        public init(hostname: String?, contentType: String?) {
+            self.hostname = hostname
+            self.contentType = contentType
+        }
     }
 
     private struct State {
@@ -61,13 +67,21 @@ public final class TestRelay: Sendable {
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
-            })
+            },
+            logger: Self.quietLogger)
         relay.task.withLock { $0 = Task { try await app.runService() } }
         for await port in ports {
             relay.boundPort.withLock { $0 = port }
             break
         }
         return relay
+    }
+
+    /// The server's own logger: its shutdown noise is of no interest to the tests.
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "test-relay")
+        logger.logLevel = .critical
+        return logger
     }
 
     /// Stops the server.
