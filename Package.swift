@@ -129,7 +129,10 @@ let package = Package(
         ),
         .target(
             name: "PDSTestSupport",
-            dependencies: ["ATProto", "Endpoints", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "ATProto", "Endpoints", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/Support/PDSTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -45,10 +45,12 @@ import Testing
         environment["PDS_CRAWLERS"] = relay.url
 
         // First life: two accounts, then writes streamed while a consumer follows the firehose from cursor 0.
+        // Blocking calls (sockets, waiting for the child) run on their own threads: the in-process PLC directory
+        // and relay the child talks to need the cooperative pool.
         let first = try LiveServer(dir: dir, environment: environment)
-        try first.start()
+        try await onOwnThread { try first.start() }
         defer { first.process.stop() }
-        let accounts = try ["alice", "bob"].map { try createAccount(port: first.port, name: $0) }
+        let accounts = try await onOwnThread { try ["alice", "bob"].map { try createAccount(port: first.port, name: $0) } }
         var keys: [String: PublicKey] = [:]
         for account in accounts {
             let didKey = try #require(plc.operations(did: account.did).last?.operation.verificationMethods["atproto"])
@@ -60,13 +62,15 @@ import Testing
         let writer = Writer(accounts: accounts)
         let firstWrites = writer.start(port: first.port, count: 100_000)
         // Kill mid-stream: once some writes were acknowledged and the consumer has seen some of them.
-        let midStream = PDSProcess.waitUntil(timeout: .seconds(120)) {
-            writer.isIdle
-                || (writer.acknowledged.count >= 40 && consumer.seenCreates.count >= 10 && relay.requestCount >= 1)
+        let midStream = try await onOwnThread {
+            PDSProcess.waitUntil(timeout: .seconds(120)) {
+                writer.isIdle
+                    || (writer.acknowledged.count >= 40 && consumer.seenCreates.count >= 10 && relay.requestCount >= 1)
+            }
         }
         #expect(midStream && !writer.isIdle, "writes or firehose did not progress: \(writer.failures)")
         first.process.signal(SIGKILL)
-        #expect(first.process.waitForExit(timeout: .seconds(30)) != nil)
+        #expect(try await onOwnThread { first.process.waitForExit(timeout: .seconds(30)) } != nil)
         await firstWrites.value
         try await firstConsumer.value  // the connection ended with the process
         let acknowledgedBeforeKill = writer.acknowledged.count
@@ -74,7 +78,7 @@ import Testing
 
         // Second life on the same data folder: more writes; the consumer resumes from its cursor.
         let second = try LiveServer(dir: dir, environment: environment)
-        try second.start()
+        try await onOwnThread { try second.start() }
         defer { second.process.stop() }
         let secondWrites = writer.start(port: second.port, count: 30)
         let secondConsumer = Task {
@@ -88,9 +92,11 @@ import Testing
 
         // Every acknowledged write is in the repo ...
         for ack in writer.acknowledged {
-            let response = try HTTPClient.get(
-                port: second.port,
-                path: "/xrpc/com.atproto.repo.getRecord?repo=\(ack.did)&collection=\(collection)&rkey=\(ack.rkey)")
+            let response = try await onOwnThread {
+                try HTTPClient.get(
+                    port: second.port,
+                    path: "/xrpc/com.atproto.repo.getRecord?repo=\(ack.did)&collection=\(collection)&rkey=\(ack.rkey)")
+            }
             #expect(response.status == 200, "\(ack.rkey): \(response.body)")
             let body = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
             #expect(body?["cid"] as? String == ack.cid)

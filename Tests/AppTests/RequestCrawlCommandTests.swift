@@ -9,9 +9,11 @@ import Testing
         defer { dir.remove() }
         let relay = try await TestRelay.start()
         defer { Task { await relay.stop() } }
-        let result = try PDSProcess.run(
-            ["request-crawl", "--data-dir", dir.url.appendingPathComponent("data").path, "--hostname", "pds.example.com", relay.url],
-            directory: dir.url)
+        let arguments = [
+            "request-crawl", "--data-dir", dir.url.appendingPathComponent("data").path, "--hostname", "pds.example.com",
+            relay.url,
+        ]
+        let result = try await onOwnThread { [dir] in try PDSProcess.run(arguments, directory: dir.url) }
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.hasPrefix("\(relay.url): ok for pds.example.com (HTTP 200, 1 attempt, "), "\(result.stdout)")
         #expect(result.stdout.split(separator: "\n").count == 1)
@@ -28,9 +30,11 @@ import Testing
         var environment = PDSProcess.baseEnvironment()
         environment["PDS_CRAWLERS"] = "\(good.url),\(bad.url)"
         environment["PDS_HOSTNAME"] = "pds.example.com"
-        let result = try PDSProcess.run(
-            ["request-crawl", "--data-dir", dir.url.appendingPathComponent("data").path], environment: environment,
-            directory: dir.url)
+        let result = try await onOwnThread { [dir, environment] in
+            try PDSProcess.run(
+                ["request-crawl", "--data-dir", dir.url.appendingPathComponent("data").path], environment: environment,
+                directory: dir.url)
+        }
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)

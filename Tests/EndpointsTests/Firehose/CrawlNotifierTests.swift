@@ -47,12 +47,14 @@ struct CrawlNotifierTests {
         }
     }
 
+    struct TimedOut: Error {}
+
     /// Waits until the notifier has looked at the head `count` more times.
     static func waitForChecks(_ notifier: CrawlNotifier, _ count: Int) async throws {
         let target = notifier.checkCount + count
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while notifier.checkCount < target {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            guard ContinuousClock.now < deadline else { throw TimedOut() }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -91,6 +93,8 @@ struct CrawlNotifierTests {
         // A new event after that goes out at once.
         fixture.controls.head = 106
         #expect(await relay.waitUntil { $0.requestCount == 3 })
+        try await Self.waitForChecks(notifier, 2)  // the check that sent it has finished (metrics, log)
+        #expect(relay.requestCount == 3)
 
         let host = "127.0.0.1:\(relay.port)"
         #expect(fixture.sample("pds_crawl_requests_total", ["host": host, "result": "ok"]) == 3)
@@ -174,7 +178,7 @@ struct CrawlNotifierTests {
     func unreachableRelay() async throws {
         let url = "http://127.0.0.1:1"  // nothing listens on port 1: connection refused (or a timeout)
         let fixture = Fixture()
-        let outcome = await fixture.client(attempts: 2, timeout: .seconds(2)).requestCrawl(relay: url)
+        let outcome = await fixture.client(attempts: 2, timeout: .seconds(1)).requestCrawl(relay: url)
         #expect(outcome.result == .error)
         #expect(outcome.status == nil)
         #expect(outcome.attempts == 2)

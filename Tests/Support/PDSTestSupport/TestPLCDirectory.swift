@@ -31,11 +31,10 @@ public final class TestPLCDirectory: Sendable {
     public static let refusalMessage = "operation refused by test directory"
 
     private let state = Mutex(State())
-    private let task = Mutex<Task<Void, any Error>?>(nil)
-    private let boundPort = Mutex<Int?>(nil)
+    private let server = Mutex<LoopbackServer?>(nil)
 
     /// `http://127.0.0.1:<port>` once started.
-    public var url: String { "http://127.0.0.1:\(boundPort.withLock { $0 } ?? 0)" }
+    public var url: String { "http://127.0.0.1:\(server.withLock { $0 }?.port ?? 0)" }
 
     public var mode: Mode {
         get { state.withLock { $0.mode } }
@@ -63,30 +62,14 @@ public final class TestPLCDirectory: Sendable {
     /// Starts the directory on 127.0.0.1 port 0 and returns when it accepts connections.
     public static func start() async throws -> TestPLCDirectory {
         let directory = TestPLCDirectory()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: directory.router(),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            })
-        directory.task.withLock { $0 = Task { try await app.runService() } }
-        for await port in ports {
-            directory.boundPort.withLock { $0 = port }
-            break
-        }
+        let server = try await LoopbackServer.start(router: directory.router(), label: "test-plc-directory")
+        directory.server.withLock { $0 = server }
         return directory
     }
 
     /// Stops the server.
     public func stop() async {
-        let running = task.withLock { task -> Task<Void, any Error>? in
-            defer { task = nil }
-            return task
-        }
-        running?.cancel()
-        _ = try? await running?.value
+        await server.withLock { $0 }?.stop()
     }
 
     private func router() -> Router<BasicRequestContext> {

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import Synchronization
 
 /// A relay stand-in on a loopback port that records `com.atproto.sync.requestCrawl` requests.
@@ -36,12 +35,11 @@ public final class TestRelay: Sendable {
     public static let refusalMessage = "hostname refused by test relay"
 
     private let state = Mutex(State())
-    private let task = Mutex<Task<Void, any Error>?>(nil)
-    private let boundPort = Mutex<Int?>(nil)
+    private let server = Mutex<LoopbackServer?>(nil)
 
     /// `http://127.0.0.1:<port>` once started.
     public var url: String { "http://127.0.0.1:\(port)" }
-    public var port: Int { boundPort.withLock { $0 } ?? 0 }
+    public var port: Int { server.withLock { $0 }?.port ?? 0 }
 
     public var mode: Mode {
         get { state.withLock { $0.mode } }
@@ -55,47 +53,23 @@ public final class TestRelay: Sendable {
     /// Starts the relay on 127.0.0.1 port 0 and returns when it accepts connections.
     public static func start() async throws -> TestRelay {
         let relay = TestRelay()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
         let router = Router()
         router.post("/xrpc/com.atproto.sync.requestCrawl") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 16)
             return relay.received(body: Array(body.readableBytesView), contentType: request.headers[.contentType])
         }
-        let app = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: Self.quietLogger)
-        relay.task.withLock { $0 = Task { try await app.runService() } }
-        for await port in ports {
-            relay.boundPort.withLock { $0 = port }
-            break
-        }
+        let server = try await LoopbackServer.start(router: router, label: "test-relay")
+        relay.server.withLock { $0 = server }
         return relay
-    }
-
-    /// The server's own logger: its shutdown noise is of no interest to the tests.
-    private static var quietLogger: Logger {
-        var logger = Logger(label: "test-relay")
-        logger.logLevel = .critical
-        return logger
     }
 
     /// Stops the server.
     public func stop() async {
-        let running = task.withLock { task -> Task<Void, any Error>? in
-            defer { task = nil }
-            return task
-        }
-        running?.cancel()
-        _ = try? await running?.value
+        await server.withLock { $0 }?.stop()
     }
 
     /// Polls until `condition` holds or `timeout` passes (a liveness bound, not a timing assertion).
-    public func waitUntil(timeout: Duration = .seconds(30), _ condition: (TestRelay) -> Bool) async -> Bool {
+    public func waitUntil(timeout: Duration = .seconds(120), _ condition: (TestRelay) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(self) { return true }
