@@ -34,7 +34,7 @@ public enum MetricCatalog {
 
         // MARK: Database and disk
         .histogram("pds_db_query_duration_seconds", "Duration of database reads and write transactions, in seconds.", labels: ["kind"], buckets: durationBuckets),
-        .counter("pds_db_errors_total", "Database errors, by kind (busy, locked, constraint, io, other).", labels: ["kind"]),
+        .counter("pds_db_errors_total", "Database errors, by kind of database work (the kind label of pds_db_query_duration_seconds).", labels: ["kind"]),
         .gauge("pds_sqlite_db_bytes", "Size of the SQLite database file, in bytes."),
         .gauge("pds_sqlite_wal_bytes", "Size of the SQLite write-ahead log file, in bytes."),
         .gauge("pds_disk_free_bytes", "Free bytes available to the server on the data directory's file system."),
