@@ -44,6 +44,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's DNS resolver (res_nquery) for TXT lookups of handles; part of libc6-dev.
+        .systemLibrary(name: "CResolv"),
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
@@ -89,6 +91,7 @@ let package = Package(
                 "Storage",
                 "Telemetry",
                 "CZlib",
+                "CResolv",
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
