@@ -65,6 +65,13 @@ public final class DiskBlobStore: BlobStore {
         return [UInt8](data)
     }
 
+    public func filePath(did: String, cid: CID) throws(StorageError) -> String? {
+        let path = try folder(did: did).appendingPathComponent(cid.string).path
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return path
+    }
+
     public func deleteFiles(did: String, cids: [CID]) {
         guard let folder = try? folder(did: did) else { return }
         for cid in cids {
