@@ -117,7 +117,7 @@ let package = Package(
 
         .executableTarget(
             name: "PDSBench",
-            dependencies: ["ATProto"],
+            dependencies: ["ATProto", "Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
