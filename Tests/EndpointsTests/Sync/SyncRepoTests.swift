@@ -49,6 +49,25 @@ import Testing
         #expect(line.metadata["blocks"] != nil && line.metadata["duration_ms"] != nil)
     }
 
+    @Test func getRepoIsGzippedWhenAskedOverARealSocket() async throws {
+        let server = try await Server()
+        defer { server.close() }
+        let alice = try await server.createAccount(handle: "alice.pds.example.com")
+        let paths = try await server.writePosts(did: alice.did, count: 600)
+        let head = try #require(try await server.services.repos.head(did: alice.did))
+        let key = try await server.services.repos.signingPublicKey(did: alice.did)
+        try await server.test(.live) { client in
+            let response = try await server.get(
+                client, "com.atproto.sync.getRepo", "did=\(alice.did)", headers: [.acceptEncoding: "gzip"])
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentEncoding] == "gzip")
+            let (roots, blocks) = try CARReader.read(try Gunzip.decompress(response.body))
+            #expect(roots == [head.commitCID])
+            let (_, records) = try RepoExport.verify(commit: head.commitCID, blocks: SyncCAR.map(blocks), did: alice.did, key: key)
+            #expect(records.map(\.key) == paths.sorted())
+        }
+    }
+
     @Test func getRepoSinceSendsOnlyNewerBlocks() async throws {
         let server = try await Server()
         defer { server.close() }
