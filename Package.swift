@@ -120,7 +120,7 @@ let package = Package(
 
         .executableTarget(
             name: "PDSBench",
-            dependencies: ["ATProto"],
+            dependencies: ["ATProto", "Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 

@@ -12,6 +12,8 @@ public protocol BlobStore: Sendable {
     func store(_ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date) async throws(StorageError)
     /// The bytes of a stored blob, nil when there is no file.
     func contents(did: String, cid: CID) throws(StorageError) -> [UInt8]?
+    /// The path of the local file holding a stored blob, for streaming it from disk; nil when there is no file.
+    func filePath(did: String, cid: CID) throws(StorageError) -> String?
     /// Deletes the files of blobs whose rows are gone (released by a commit); a CID uploaded again in the
     /// meantime (its row is back) keeps its file. Missing files are ignored.
     func deleteFiles(did: String, cids: [CID]) async

@@ -77,6 +77,13 @@ public final class DiskBlobStore: BlobStore {
         return [UInt8](data)
     }
 
+    public func filePath(did: String, cid: CID) throws(StorageError) -> String? {
+        let path = try folder(did: did).appendingPathComponent(cid.string).path
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return path
+    }
+
     public func deleteFiles(did: String, cids: [CID]) async {
         guard !cids.isEmpty, (try? folder(did: did)) != nil else { return }
         do {
