@@ -35,8 +35,10 @@ extension Database {
     public func checkpoint(_ mode: CheckpointMode) async throws(StorageError) -> CheckpointResult {
         let start = ContinuousClock.now
         let result = try await writeWithoutTransaction(kind: "checkpoint") { db in
-            let previousTimeout: Int? =
-                mode == .truncate ? try Int.fetchOne(db, sql: "PRAGMA busy_timeout") : nil
+            // Only a plain busy timeout (what ``Database/open`` configures) is lowered and restored; a custom
+            // busy handler (reported as 0) is left alone.
+            let configured = mode == .truncate ? try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? 0 : 0
+            let previousTimeout: Int? = configured > Self.truncateBusyTimeoutMilliseconds ? configured : nil
             if previousTimeout != nil {
                 try db.execute(sql: "PRAGMA busy_timeout = \(Self.truncateBusyTimeoutMilliseconds)")
             }
