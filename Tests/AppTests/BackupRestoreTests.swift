@@ -260,10 +260,11 @@ import Testing
         let plc = try await TestPLCDirectory.start()
         let dir = try TempDirectory()
         defer { dir.remove() }
-        var environment = Self.environment(plc: plc)
+        var settings = Self.environment(plc: plc)
         let backups = dir.url.appendingPathComponent("backups")
-        environment["PDS_BACKUP_DIRECTORY"] = backups.path
-        environment["PDS_BACKUP_KEEP"] = "2"
+        settings["PDS_BACKUP_DIRECTORY"] = backups.path
+        settings["PDS_BACKUP_KEEP"] = "2"
+        let environment = settings
         // Two old complete backups and an interrupted one: the new one is taken at start, then pruning keeps two.
         for (name, complete) in [
             ("pds-backup-20200101T000000Z", true), ("pds-backup-20200102T000000Z", false),
