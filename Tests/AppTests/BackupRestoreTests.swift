@@ -9,7 +9,9 @@ import Testing
 
 /// `pds backup`, `pds restore`, `pds usage` and `pds status` against real child servers.
 @Suite struct BackupRestoreTests {
-    /// Runs blocking work (child processes, blocking sockets) on its own thread, off the cooperative pool.
+    /// Runs blocking work (child processes, blocking sockets) on its own thread, off the cooperative pool (the test
+    /// PLC directory needs it). Expectations failing there still fail the run (swift-testing reports them without
+    /// the test's name).
     static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()
