@@ -50,12 +50,10 @@ public struct AccountUsage: Sendable, Equatable, Codable {
     }
 }
 
-/// What the database says about the server, for `pds status` when no server answers.
+/// What the database says about the firehose and schema, for `pds status`.
 public struct DataSummary: Sendable, Equatable {
     /// The firehose head (nil before the first event).
     public var headSeq: Int64?
-    /// Accounts by status: `active`, `deactivated`, `takendown`.
-    public var accounts: [String: Int]
     public var migrations: [String]
 }
 
@@ -73,49 +71,26 @@ extension Database {
             for row in try Row.fetchAll(db, sql: "SELECT did, handle FROM account") {
                 update(row["did"]) { $0.handle = row["handle"] }
             }
-            for row in try Row.fetchAll(
-                db, sql: "SELECT did, COUNT(*) AS n, COALESCE(SUM(length(content)), 0) AS bytes FROM record GROUP BY did")
-            {
-                update(row["did"]) {
-                    $0.records = row["n"]
-                    $0.recordBytes = row["bytes"]
-                }
-            }
-            for row in try Row.fetchAll(
-                db, sql: "SELECT did, COALESCE(SUM(length(content)), 0) AS bytes FROM repo_block GROUP BY did")
-            {
-                update(row["did"]) { $0.repoBlockBytes = row["bytes"] }
-            }
-            for row in try Row.fetchAll(
-                db, sql: "SELECT did, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blob GROUP BY did")
-            {
-                update(row["did"]) {
-                    $0.blobs = row["n"]
-                    $0.blobBytes = row["bytes"]
+            let sums: [(table: String, bytes: String, apply: (inout AccountUsage, Int, Int64) -> Void)] = [
+                ("record", "length(content)", { $0.records = $1; $0.recordBytes = $2 }),
+                ("repo_block", "length(content)", { $0.repoBlockBytes = $2 }),
+                ("blob", "size", { $0.blobs = $1; $0.blobBytes = $2 }),
+            ]
+            for sum in sums {
+                let sql = "SELECT did, COUNT(*) AS n, COALESCE(SUM(\(sum.bytes)), 0) AS bytes FROM \(sum.table) GROUP BY did"
+                for row in try Row.fetchAll(db, sql: sql) {
+                    update(row["did"]) { sum.apply(&$0, row["n"], row["bytes"]) }
                 }
             }
             return byDID.values.sorted { ($0.totalBytes, $1.did) > ($1.totalBytes, $0.did) }
         }
     }
 
-    /// The firehose head, accounts by status and the applied migrations.
+    /// The firehose head and the applied migrations.
     public func summary() async throws(StorageError) -> DataSummary {
         try await read(kind: "summary") { db in
-            var accounts: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT CASE WHEN takedown_ref IS NOT NULL THEN 'takendown'
-                                WHEN deactivated_at IS NOT NULL THEN 'deactivated'
-                                ELSE 'active' END AS status, COUNT(*) AS n
-                    FROM account GROUP BY status
-                    """)
-            {
-                accounts[row["status"]] = row["n"]
-            }
-            return DataSummary(
-                headSeq: try EventLog.head(db), accounts: accounts,
-                migrations: try MigrationRunner.appliedMigrations(db).map(\.name))
+            DataSummary(
+                headSeq: try EventLog.head(db), migrations: try MigrationRunner.appliedMigrations(db).map(\.name))
         }
     }
 }

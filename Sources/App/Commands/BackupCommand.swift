@@ -41,13 +41,7 @@ struct BackupCommand: AsyncParsableCommand {
                 throw commandFailure(error.message)
             }
         } else {
-            let loaded: LoadedConfig
-            do throws(ConfigError) {
-                loaded = try options.loader().load()
-            } catch {
-                throw configFailure(error)
-            }
-            let dataFolder = DataFolder(path: loaded.config.dataDirectory)
+            let dataFolder = DataFolder(path: try options.loadOrExit().config.dataDirectory)
             let start = ContinuousClock.now
             do throws(StorageError) {
                 let database = try await dataFolder.openExistingDatabase(logger: Logger(label: "pds.backup"))
@@ -100,13 +94,7 @@ struct RestoreCommand: AsyncParsableCommand {
     var path: String
 
     func run() async throws {
-        let loaded: LoadedConfig
-        do throws(ConfigError) {
-            loaded = try options.loader().load()
-        } catch {
-            throw configFailure(error)
-        }
-        let target = URL(fileURLWithPath: loaded.config.dataDirectory, isDirectory: true)
+        let target = URL(fileURLWithPath: try options.loadOrExit().config.dataDirectory, isDirectory: true)
         do throws(StorageError) {
             let manifest = try await DatabaseBackup.restore(
                 from: URL(fileURLWithPath: path, isDirectory: true), into: target)

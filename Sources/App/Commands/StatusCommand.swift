@@ -62,12 +62,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config: PDSConfig
-        do throws(ConfigError) {
-            config = try options.loader().load().config
-        } catch {
-            throw configFailure(error)
-        }
+        let config = try options.loadOrExit().config
         let base = url ?? Self.defaultURL(config)
         var report = Report(url: base, running: false, dataDirectory: config.dataDirectory)
         await Self.addServerState(to: &report, base: base)
@@ -140,10 +135,15 @@ struct StatusCommand: AsyncParsableCommand {
         logger.logLevel = .critical
         guard let database = try? await folder.openExistingDatabase(logger: logger) else { return }
         defer { try? database.close() }
-        guard let summary = try? await database.summary() else { return }
-        report.headSeq = report.headSeq ?? summary.headSeq
-        if report.accounts.isEmpty { report.accounts = summary.accounts }
-        report.schema = summary.migrations.last
+        if let summary = try? await database.summary() {
+            report.headSeq = report.headSeq ?? summary.headSeq
+            report.schema = summary.migrations.last
+        }
+        if report.accounts.isEmpty,
+            let counts = try? await AccountStore(repos: RepoStore(database: database)).countsByStatus()
+        {
+            report.accounts = counts
+        }
     }
 
     static func directoryBytes(_ url: URL) -> Int64 {

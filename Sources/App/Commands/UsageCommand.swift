@@ -34,12 +34,7 @@ struct UsageCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config: PDSConfig
-        do throws(ConfigError) {
-            config = try options.loader().load().config
-        } catch {
-            throw configFailure(error)
-        }
+        let config = try options.loadOrExit().config
         let usages: [AccountUsage]
         do throws(StorageError) {
             let database = try await DataFolder(path: config.dataDirectory)
