@@ -131,6 +131,12 @@ struct BackupService: Service {
                         "missing_blobs": "\(manifest.missingBlobs.count)",
                     ])
             } catch {
+                if Task.isCancelled {
+                    logger.info(
+                        "backup interrupted by shutdown; the folder has no manifest and will be pruned",
+                        metadata: ["backup_dir": "\(folder.path)"])
+                    return
+                }
                 duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
                 failed.increment()
                 logger.error("backup failed", metadata: ["backup_dir": "\(folder.path)", "error": "\(error.message)"])
