@@ -103,7 +103,8 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if let metrics = await get(base + "/metrics") {
             let samples = parseMetrics(metrics.body)
-            report.headSeq = samples["pds_sequencer_head_seq"].map { Int64($0) }
+            // 0 before the first event: leave it to the database, which says "none".
+            report.headSeq = samples["pds_sequencer_head_seq"].flatMap { $0 > 0 ? Int64($0) : nil }
             report.firehoseSubscribers = samples["pds_firehose_subscribers"].map { Int($0) }
             for (series, value) in samples where series.hasPrefix("pds_accounts{") {
                 if let status = label("status", in: series) { report.accounts[status] = Int(value) }
