@@ -18,6 +18,7 @@ struct PDSCommand: AsyncParsableCommand {
             came from. Configuration errors exit with status 78.
             """,
         version: BuildInfo.versionString,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self,
+            BackupCommand.self, RestoreCommand.self, StatusCommand.self, UsageCommand.self]
     )
 }

@@ -12,6 +12,8 @@ public enum MetricCatalog {
     public static let sizeBuckets: [Double] = [
         100, 1_000, 10_000, 100_000, 1_000_000, 2_000_000, 5_000_000, 16_000_000,
     ]
+    /// Backup durations in seconds: 0.1 s to 1 h.
+    public static let backupDurationBuckets: [Double] = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600]
     /// Queue depths and lags counted in events.
     public static let countBuckets: [Double] = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 10_000]
 
@@ -90,6 +92,9 @@ public enum MetricCatalog {
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown, suspended, deleted).", labels: ["status"]),
         .counter("pds_account_events_total", "Account lifecycle events, by type (created, deleted, migrated_in, migrated_out).", labels: ["type"]),
         .gauge("pds_last_backup_timestamp_seconds", "Time of the last successful backup since the unix epoch, in seconds."),
+        .histogram("pds_backup_duration_seconds", "Duration of scheduled backups (database snapshot, blob copies, checksums), in seconds.", buckets: backupDurationBuckets),
+        .counter("pds_backups_total", "Scheduled backups, by result (ok, error).", labels: ["result"]),
+        .gauge("pds_last_backup_bytes", "Size of the files of the last successful backup, in bytes."),
     ]
 
     private static let byName: [String: MetricDescriptor] = Dictionary(
