@@ -88,6 +88,7 @@ public enum MetricCatalog {
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown, suspended, deleted).", labels: ["status"]),
         .counter("pds_account_events_total", "Account lifecycle events, by type (created, deleted, migrated_in, migrated_out).", labels: ["type"]),
         .gauge("pds_last_backup_timestamp_seconds", "Time of the last successful backup since the unix epoch, in seconds."),
+        .histogram("pds_backup_duration_seconds", "Duration of backups, in seconds.", buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1_800, 3_600]),
     ]
 
     private static let byName: [String: MetricDescriptor] = Dictionary(
