@@ -29,17 +29,17 @@ import Testing
 
     /// Every PromQL expression of every dashboard (panel targets and query variables), with where it is.
     static func dashboardExpressions() throws -> [(place: String, expr: String)] {
-        var result: [(String, String)] = []
+        var result: [(place: String, expr: String)] = []
         for (name, json) in try dashboards() {
             for panel in panels(json) {
                 for target in panel["targets"] as? [[String: Any]] ?? [] {
-                    result.append(("\(name) / \(panel["title"] ?? "?")", target["expr"] as? String ?? ""))
+                    result.append((place: "\(name) / \(panel["title"] ?? "?")", expr: target["expr"] as? String ?? ""))
                 }
             }
             let variables = (json["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
             for variable in variables where variable["type"] as? String == "query" {
                 let query = (variable["query"] as? [String: Any])?["query"] as? String ?? ""
-                result.append(("\(name) / variable \(variable["name"] ?? "?")", query))
+                result.append((place: "\(name) / variable \(variable["name"] ?? "?")", expr: query))
             }
         }
         return result
@@ -154,7 +154,9 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         for (index, item) in expressions.enumerated() {
+            // label_values(<selector>, <label>) is Grafana's, not PromQL: its selector is what must parse.
             let expr = item.expr
+                .replacing(#/^label_values\((.+),\s*[a-zA-Z_]+\)$/#) { String($0.output.1) }
                 .replacingOccurrences(of: "$__rate_interval", with: "5m")
                 .replacingOccurrences(of: "$__interval", with: "1m")
                 .replacingOccurrences(of: "$__range", with: "1h")
@@ -191,7 +193,7 @@ import Testing
             if let match = line.firstMatch(of: #/^\s*- alert:\s*(\S+)\s*$/#) {
                 rules.append(AlertRule(name: String(match.output.1), text: ""))
             } else if !rules.isEmpty {
-                rules[rules.count - 1].text += line + "\n"
+                rules[rules.count - 1].text += String(line) + "\n"
             }
         }
         return rules
