@@ -18,6 +18,8 @@ struct PDSCommand: AsyncParsableCommand {
             came from. Configuration errors exit with status 78.
             """,
         version: BuildInfo.versionString,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self, AccountCommand.self, InviteCommand.self,
+        ]
     )
 }

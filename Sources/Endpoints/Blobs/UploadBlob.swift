@@ -57,7 +57,8 @@ enum UploadBlob {
                 try await store.store(temp, did: caller.did, cid: cid, mimeType: mimeType, size: size, now: Date())
             } catch {
                 metrics.upload(.error)
-                throw error
+                // A taken-down blob cannot be uploaded again (400 BlobNotFound, as the reference refuses it).
+                throw XRPCError.repoWrite(error) ?? error
             }
             metrics.upload(.ok, bytes: size)
             metrics.storeSize(store.storedBytes)

@@ -81,6 +81,7 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         IdentityRoutes.add(to: xrpc, services: services)
         RepoRoutes.add(to: xrpc, services: services, settings: settings, metricsFactory: dependencies.metrics.factory)
         PreferencesRoutes.add(to: xrpc, services: services)
+        AdminRoutes.add(to: xrpc, services: services, settings: settings)
     }
 }
 

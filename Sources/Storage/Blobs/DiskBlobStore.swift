@@ -7,7 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// Blobs as files: `<root>/<did>/<cid>`, uploads in `<root>/tmp/<random>` until stored. Rows in the `blob` table.
+/// Blobs as files: `<root>/<did>/<cid>`, uploads in `<root>/tmp/<random>` until stored, taken-down blobs in
+/// `<root>/quarantine/<did>/<cid>` (never served). Rows in the `blob` table.
 public final class DiskBlobStore: BlobStore {
     public let root: URL
     let database: Database
@@ -34,6 +35,15 @@ public final class DiskBlobStore: BlobStore {
     public func store(
         _ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date
     ) async throws(StorageError) {
+        let takenDown = try await database.read(kind: "blob_get") { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM blob WHERE did = ? AND cid = ? AND takedown_ref IS NOT NULL",
+                arguments: [did, Data(cid.bytes)]) ?? false
+        }
+        guard !takenDown else {
+            temp.discard()
+            throw StorageError(.blobNotFound, "Blob has been takendown, cannot re-upload")
+        }
         do {
             try temp.syncAndClose()
             let folder = try folder(did: did)
@@ -66,12 +76,43 @@ public final class DiskBlobStore: BlobStore {
     }
 
     public func deleteFiles(did: String, cids: [CID]) {
-        guard let folder = try? folder(did: did) else { return }
+        guard let folder = try? folder(did: did), let quarantine = try? quarantineFolder(did: did) else { return }
         for cid in cids {
-            let path = folder.appendingPathComponent(cid.string).path
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
+            for path in [folder, quarantine].map({ $0.appendingPathComponent(cid.string).path }) {
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
+            }
+        }
+    }
+
+    public func quarantine(did: String, cid: CID) throws(StorageError) {
+        try move(cid.string, from: try folder(did: did), to: try quarantineFolder(did: did))
+    }
+
+    public func unquarantine(did: String, cid: CID) throws(StorageError) {
+        try move(cid.string, from: try quarantineFolder(did: did), to: try folder(did: did))
+    }
+
+    public func deleteAll(did: String) {
+        for folder in [try? folder(did: did), try? quarantineFolder(did: did)].compactMap({ $0 }) {
+            let size = Self.du(folder)
+            guard (try? FileManager.default.removeItem(at: folder)) != nil else { continue }
+            bytes.subtract(size, ordering: .relaxed)
+        }
+    }
+
+    /// Renames `name` from one folder to the other (creating it); a missing source is not an error.
+    private func move(_ name: String, from source: URL, to target: URL) throws(StorageError) {
+        let from = source.appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: from) else { return }
+        do {
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.queryFailed, "cannot create blob folder \(target.path): \(error)")
+        }
+        guard rename(from, target.appendingPathComponent(name).path) == 0 else {
+            throw StorageError(.queryFailed, "cannot move blob \(name): errno \(errno)")
         }
     }
 
@@ -103,6 +144,12 @@ public final class DiskBlobStore: BlobStore {
             throw StorageError(.queryFailed, "invalid DID for a blob folder: \(did)")
         }
         return root.appendingPathComponent(did, isDirectory: true)
+    }
+
+    /// The quarantine folder of a DID's taken-down blobs.
+    private func quarantineFolder(did: String) throws(StorageError) -> URL {
+        try folder(did: did).deletingLastPathComponent().appendingPathComponent("quarantine", isDirectory: true)
+            .appendingPathComponent(did, isDirectory: true)
     }
 
     /// Bytes of the regular files under `url` (excluding temp files).

@@ -85,8 +85,8 @@ public enum MetricCatalog {
         .histogram("pds_appview_proxy_duration_seconds", "Duration of requests proxied to the AppView, in seconds.", buckets: durationBuckets),
         .counter("pds_auth_attempts_total", "Authentication attempts, by method and result.", labels: ["method", "result"]),
         .counter("pds_rate_limit_rejections_total", "Requests rejected by rate limits, by limiter and route (XRPC NSID).", labels: ["limiter", "route"]),
-        .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown, suspended, deleted).", labels: ["status"]),
-        .counter("pds_account_events_total", "Account lifecycle events, by type (created, deleted, migrated_in, migrated_out).", labels: ["type"]),
+        .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown); counted at start and after every account change.", labels: ["status"]),
+        .counter("pds_account_events_total", "Account lifecycle events, by type (created, create_failed, deleted, takendown, untakendown, deactivated, activated, handle_updated, email_updated, password_updated).", labels: ["type"]),
         .gauge("pds_last_backup_timestamp_seconds", "Time of the last successful backup since the unix epoch, in seconds."),
     ]
 
