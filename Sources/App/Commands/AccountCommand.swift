@@ -23,14 +23,15 @@ extension AccountCommand {
         guard identifier.contains(".") else {
             throw AdminCommandError.usage("\(identifier) is neither a DID nor a handle")
         }
-        do {
+        do throws(AdminCommandError) {
             let answer = try await client.query(
                 "com.atproto.identity.resolveHandle", [("handle", identifier.lowercased())], admin: false)
             guard let did = answer["did"] as? String else {
                 throw AdminCommandError(exitCode: AdminCommandError.failure, message: "the server did not resolve \(identifier)")
             }
             return did
-        } catch where error.exitCode == AdminCommandError.failure {
+        } catch {
+            guard error.exitCode == AdminCommandError.failure else { throw error }
             throw AdminCommandError(
                 exitCode: AdminCommandError.failure,
                 message: "no account with handle \(identifier) (a taken-down account is named by its DID)")

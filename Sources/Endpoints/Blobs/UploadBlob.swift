@@ -58,7 +58,8 @@ enum UploadBlob {
             } catch {
                 metrics.upload(.error)
                 // A taken-down blob cannot be uploaded again (400 BlobNotFound, as the reference refuses it).
-                throw XRPCError.repoWrite(error) ?? error
+                if let storage = error as? StorageError, let mapped = XRPCError.repoWrite(storage) { throw mapped }
+                throw error
             }
             metrics.upload(.ok, bytes: size)
             metrics.storeSize(store.storedBytes)

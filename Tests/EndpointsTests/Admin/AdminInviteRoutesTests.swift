@@ -79,7 +79,7 @@ import Testing
                 #expect(try await calls.post("com.atproto.admin.disableInviteCodes", ["accounts": [alice.did]]).status == .ok)
                 let codes = try await harness.services.accounts.inviteCodes(forAccount: alice.did)
                 #expect(codes.count == aliceCodes.count)
-                #expect(codes.allSatisfy(\.disabled))
+                #expect(codes.allSatisfy { $0.disabled })
                 let admin = try await calls.post("com.atproto.admin.disableInviteCodes", ["accounts": ["admin"]])
                 #expect(admin.status == .badRequest)
 
