@@ -30,9 +30,11 @@ import Testing
                 let login = try await AdminAccountRoutesTests.login(calls, "alice.pds.example.com", "correct horse")
                 #expect(login.status == .unauthorized)
                 #expect(AdminCalls.error(login) == "AccountTakedown")
-                let session = try await client.execute(
-                    uri: "/xrpc/com.atproto.server.getSession", method: .get, headers: Server.bearer(alice.access))
-                #expect(AdminCalls.error(session) == "AccountTakedown")
+                // Its access token no longer writes (getSession still answers, as the reference allows).
+                let write = try await RepoClient(client: client, token: alice.access).create(
+                    alice.did, "app.bsky.feed.post", RepoClient.post("still here?"))
+                #expect(write.status == .unauthorized)
+                #expect(AdminCalls.error(write) == "AccountTakedown")
                 let refresh = try await AdminAccountRoutesTests.refresh(calls, alice.refresh)
                 #expect(refresh.status != .ok)
                 let describe = try await client.execute(
@@ -119,11 +121,12 @@ import Testing
                 let calls = AdminCalls(client: client)
                 let alice = try await calls.signUp("alice")
                 let repo = RepoClient(client: client, token: alice.access)
-                let created = AdminCalls.object(try await repo.create(alice.did, "app.bsky.feed.post", RepoClient.post("hi"), rkey: "3kabc"))
+                let created = AdminCalls.object(try await repo.create(alice.did, "app.bsky.feed.post", RepoClient.post("hi")))
                 let uri = try #require(created["uri"] as? String)
                 let cid = try #require(created["cid"] as? String)
+                let rkey = try #require(uri.split(separator: "/").last)
                 let subject: [String: Any] = ["$type": "com.atproto.repo.strongRef", "uri": uri, "cid": cid]
-                let getRecordQuery = "repo=\(alice.did)&collection=app.bsky.feed.post&rkey=3kabc"
+                let getRecordQuery = "repo=\(alice.did)&collection=app.bsky.feed.post&rkey=\(rkey)"
 
                 #expect(try await repo.get("com.atproto.repo.getRecord", getRecordQuery).status == .ok)
                 let down = try await calls.post("com.atproto.admin.updateSubjectStatus", ["subject": subject, "takedown": ["applied": true]])
