@@ -86,11 +86,7 @@ extension AccountCommand {
                     ("did", did), ("handle", answer["handle"] as? String ?? handle), ("email", email),
                     ("password", password == nil ? chosen : nil),
                 ]
-                if options.json {
-                    options.printJSON(Dictionary(uniqueKeysWithValues: result.compactMap { key, value in value.map { (key, $0) } }))
-                } else {
-                    print(TextTable.keyValues(result))
-                }
+                options.printPairs(result)
             }
         }
     }
@@ -256,11 +252,7 @@ extension AccountCommand {
                 let chosen = password ?? AccountCommand.generatePassword()
                 _ = try await client.procedure("com.atproto.admin.updateAccountPassword", ["did": did, "password": chosen])
                 let result: [(String, String?)] = [("did", did), ("password", password == nil ? chosen : nil)]
-                if options.json {
-                    options.printJSON(Dictionary(uniqueKeysWithValues: result.compactMap { key, value in value.map { (key, $0) } }))
-                } else {
-                    print(TextTable.keyValues(result))
-                }
+                options.printPairs(result)
             }
         }
     }

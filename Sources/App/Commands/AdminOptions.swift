@@ -71,6 +71,15 @@ struct AdminOptions: ParsableArguments {
 
     // MARK: Output
 
+    /// Prints `key: value` lines, or with `--json` an object of them; nil values are left out.
+    func printPairs(_ pairs: [(String, String?)]) {
+        if json {
+            printJSON(Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } }))
+        } else {
+            print(TextTable.keyValues(pairs))
+        }
+    }
+
     /// Prints a JSON value, pretty and with sorted keys.
     func printJSON(_ value: Any) {
         let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
