@@ -180,6 +180,11 @@ import Testing
                 #expect(again.status == .badRequest)
                 #expect(AdminCalls.error(again) == "BlobNotFound")
                 #expect(try store.contents(did: alice.did, cid: cid) == nil)
+                // Nor can a new record reference it.
+                var post = RepoClient.post("pic")
+                post["embed"] = ["$type": "app.bsky.embed.images", "images": [["image": blob, "alt": ""]]]
+                let referencing = try await RepoClient(client: client, token: alice.access).create(alice.did, "app.bsky.feed.post", post)
+                #expect(AdminCalls.error(referencing) == "BlobNotFound")
 
                 let up = try await calls.post("com.atproto.admin.updateSubjectStatus", ["subject": subject, "takedown": ["applied": false]])
                 #expect(up.status == .ok)
