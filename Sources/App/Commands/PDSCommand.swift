@@ -18,7 +18,9 @@ struct PDSCommand: AsyncParsableCommand {
             came from. Configuration errors exit with status 78.
             """,
         version: BuildInfo.versionString,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self,
-            BackupCommand.self, RestoreCommand.self, StatusCommand.self, UsageCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self, AccountCommand.self, InviteCommand.self,
+            BackupCommand.self, RestoreCommand.self, StatusCommand.self, UsageCommand.self,
+        ]
     )
 }

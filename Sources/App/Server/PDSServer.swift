@@ -82,6 +82,7 @@ struct PDSServer {
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
+        await services.refreshAccountGauge()
         let bindAddress = config.bindAddress
         // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
         let firehoseSettings = FirehoseSettings(retention: .seconds(config.firehoseRetentionHours * 3600))

@@ -82,6 +82,7 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         RepoRoutes.add(to: xrpc, services: services, settings: settings, metricsFactory: dependencies.metrics.factory)
         PreferencesRoutes.add(to: xrpc, services: services)
         SyncRoutes.add(to: xrpc, services: services, metricsFactory: dependencies.metrics.factory)
+        AdminRoutes.add(to: xrpc, services: services, settings: settings)
     }
 }
 

@@ -19,6 +19,12 @@ public protocol BlobStore: Sendable {
     func deleteFiles(did: String, cids: [CID]) async
     /// Deletes uploads no record referenced within the grace period (rows and files); returns how many.
     func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int
+    /// Moves a taken-down blob's file out of the served place (`quarantine`) or back (`unquarantine`). A blob
+    /// whose file is already where it should be, or missing, is left as it is.
+    func quarantine(did: String, cid: CID) throws(StorageError)
+    func unquarantine(did: String, cid: CID) throws(StorageError)
+    /// Deletes every blob file of an account (deleted account), served or quarantined.
+    func deleteAll(did: String)
     /// Bytes of all blob files on disk.
     var storedBytes: Int64 { get }
 }

@@ -7,7 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// Blobs as files: `<root>/<did>/<cid>`, uploads in `<root>/tmp/<random>` until stored. Rows in the `blob` table.
+/// Blobs as files: `<root>/<did>/<cid>`, uploads in `<root>/tmp/<random>` until stored, taken-down blobs in
+/// `<root>/quarantine/<did>/<cid>` (never served). Rows in the `blob` table.
 public final class DiskBlobStore: BlobStore {
     public let root: URL
     let database: Database
@@ -52,6 +53,10 @@ public final class DiskBlobStore: BlobStore {
         let tempKey = URL(fileURLWithPath: tempPath).lastPathComponent
         do {
             try await database.write(kind: "blob_insert") { db in
+                let takenDown = try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM blob WHERE did = ? AND cid = ? AND takedown_ref IS NOT NULL",
+                    arguments: [did, Data(cid.bytes)]) ?? false
+                guard !takenDown else { throw StorageError(.blobNotFound, "Blob has been takendown, cannot re-upload") }
                 let existed = FileManager.default.fileExists(atPath: target)
                 guard rename(tempPath, target) == 0 else {
                     throw StorageError(.queryFailed, "cannot move blob \(cid.string) into place: errno \(errno)")
@@ -98,6 +103,36 @@ public final class DiskBlobStore: BlobStore {
         }
     }
 
+    public func quarantine(did: String, cid: CID) throws(StorageError) {
+        try move(cid.string, from: try folder(did: did), to: try quarantineFolder(did: did))
+    }
+
+    public func unquarantine(did: String, cid: CID) throws(StorageError) {
+        try move(cid.string, from: try quarantineFolder(did: did), to: try folder(did: did))
+    }
+
+    public func deleteAll(did: String) {
+        for folder in [try? folder(did: did), try? quarantineFolder(did: did)].compactMap({ $0 }) {
+            let size = Self.du(folder)
+            guard (try? FileManager.default.removeItem(at: folder)) != nil else { continue }
+            bytes.subtract(size, ordering: .relaxed)
+        }
+    }
+
+    /// Renames `name` from one folder to the other (creating it); a missing source is not an error.
+    private func move(_ name: String, from source: URL, to target: URL) throws(StorageError) {
+        let from = source.appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: from) else { return }
+        do {
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.queryFailed, "cannot create blob folder \(target.path): \(error)")
+        }
+        guard rename(from, target.appendingPathComponent(name).path) == 0 else {
+            throw StorageError(.queryFailed, "cannot move blob \(name): errno \(errno)")
+        }
+    }
+
     public func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int {
         try await database.write(kind: "blob_gc") { db in
             let rows = try Row.fetchAll(
@@ -114,13 +149,15 @@ public final class DiskBlobStore: BlobStore {
         }
     }
 
-    /// Unlinks one blob file and keeps ``storedBytes`` in step (called inside a write transaction).
+    /// Unlinks one blob's file, also a quarantined one, and keeps ``storedBytes`` in step (called inside a write
+    /// transaction).
     private func removeFile(did: String, cid: CID) {
-        guard let folder = try? folder(did: did) else { return }
-        let path = folder.appendingPathComponent(cid.string).path
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }
-        if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
+        guard let folder = try? folder(did: did), let quarantine = try? quarantineFolder(did: did) else { return }
+        for path in [folder, quarantine].map({ $0.appendingPathComponent(cid.string).path }) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
+        }
     }
 
     /// The folder of a DID's blobs; refuses DIDs that could escape the blob root.
@@ -129,6 +166,12 @@ public final class DiskBlobStore: BlobStore {
             throw StorageError(.queryFailed, "invalid DID for a blob folder: \(did)")
         }
         return root.appendingPathComponent(did, isDirectory: true)
+    }
+
+    /// The quarantine folder of a DID's taken-down blobs.
+    private func quarantineFolder(did: String) throws(StorageError) -> URL {
+        try folder(did: did).deletingLastPathComponent().appendingPathComponent("quarantine", isDirectory: true)
+            .appendingPathComponent(did, isDirectory: true)
     }
 
     /// Bytes of the regular files under `url` (excluding temp files).
