@@ -28,6 +28,11 @@ enum TextTable {
         }.joined(separator: "\n") + "\n"
     }
 
+    /// `key: value` lines with the values aligned; pairs without a value are left out.
+    static func keyValues(_ pairs: [(String, String?)]) -> String {
+        keyValues(pairs.compactMap { key, value in value.map { (key, $0) } })
+    }
+
     /// `1536` -> `1.5 KiB`.
     static func bytes(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
