@@ -6,7 +6,7 @@ rather than editing the JSON by hand, so the four dashboards keep one layout and
 conventions: a `datasource` template variable (type prometheus) used by every panel and target,
 an `instance` variable, `$__rate_interval` in every rate, a unit on every panel, no fixed UIDs of
 data sources. AppTests' OpsKitTests check the result (JSON shape, PromQL parses, every metric of
-the catalog drawn, no unknown metric).
+the catalog drawn, no unknown metric, and the committed JSON is what this script writes).
 """
 import json
 import os
@@ -330,7 +330,13 @@ def database():
 
 
 def main():
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dashboards")
+    # `--out DIR` writes elsewhere (OpsKitTests compare that output with the committed files).
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":
+        root = sys.argv[2]
+    elif len(sys.argv) == 1:
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dashboards")
+    else:
+        sys.exit("usage: gen-dashboards.py [--out DIR]")
     os.makedirs(root, exist_ok=True)
     for name, build in [("overview", overview), ("repo", repo), ("firehose", firehose), ("database", database)]:
         path = os.path.join(root, f"pds-{name}.json")

@@ -87,6 +87,19 @@ import Testing
         return reference["uid"] as? String == "${datasource}" && reference["type"] as? String == "prometheus"
     }
 
+    @Test(.enabled(if: ExternalTool.python3.shouldRun, ExternalTool.python3.skipReason))
+    func committedDashboardsAreWhatTheGeneratorWrites() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let result = try ExternalTool.python3.run(["scripts/gen-dashboards.py", "--out", dir.path], in: Self.root)
+        #expect(result.status == 0, "\(result.output)")
+        for name in Self.dashboardNames {
+            let generated = try String(contentsOf: dir.url.appendingPathComponent("\(name).json"), encoding: .utf8)
+            let committed = try ReadmeTests.read("dashboards/\(name).json")
+            #expect(generated == committed, "dashboards/\(name).json differs from what scripts/gen-dashboards.py writes: re-run it")
+        }
+    }
+
     @Test func dashboardRatesUseTheRateIntervalVariable() throws {
         for (place, expr) in try Self.dashboardExpressions() {
             for match in expr.matches(of: #/\b(?:rate|increase|irate)\([^\[\)]*\[([^\]]+)\]/#) {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// An operator tool the ops checks run (promtool, systemd-analyze, nix-instantiate), found on the `PATH`.
+/// An operator tool the ops checks run (promtool, systemd-analyze, nix-instantiate, python3), found on the `PATH`.
 ///
 /// Locally a missing tool skips its test (with the package to install in the skip reason); CI sets
 /// `SWIFTPDS_REQUIRE_OPS_TOOLS=1` (`.ci/run` installs every tool), so there a missing tool fails instead.
@@ -12,6 +12,7 @@ struct ExternalTool {
     static let promtool = ExternalTool(name: "promtool", package: "prometheus")
     static let systemdAnalyze = ExternalTool(name: "systemd-analyze", package: "systemd")
     static let nixInstantiate = ExternalTool(name: "nix-instantiate", package: "nix-bin")
+    static let python3 = ExternalTool(name: "python3", package: "python3")
 
     struct Result {
         var status: Int32
