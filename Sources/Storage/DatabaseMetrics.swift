@@ -2,8 +2,9 @@ import CoreMetrics
 import Synchronization
 
 /// Per-kind database metrics: `pds_db_query_duration_seconds{kind}` and `pds_db_errors_total{kind}`,
-/// plus the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes` and the firehose log's write
-/// metrics (`pds_sequencer_write_duration_seconds`, `pds_firehose_frame_size_bytes`).
+/// the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes`,
+/// `pds_sqlite_checkpoint_duration_seconds`, and the firehose log's write metrics
+/// (`pds_sequencer_write_duration_seconds`, `pds_firehose_frame_size_bytes`).
 ///
 /// Metric objects are created once per kind and cached; `kind` must come from a small fixed set of
 /// literals chosen by the caller (e.g. `"migrate"`, `"health"`, `"createRecord"`), never from input.
@@ -12,6 +13,7 @@ final class DatabaseMetrics: Sendable {
     static let errors = "pds_db_errors_total"
     static let databaseBytes = "pds_sqlite_db_bytes"
     static let walBytes = "pds_sqlite_wal_bytes"
+    static let checkpointSeconds = "pds_sqlite_checkpoint_duration_seconds"
 
     private struct KindMetrics: @unchecked Sendable {
         // swift-metrics' Timer and Counter are thread-safe reference types that predate Sendable.
@@ -23,6 +25,7 @@ final class DatabaseMetrics: Sendable {
     private let kinds = Mutex<[String: KindMetrics]>([:])
     let databaseSize: Gauge
     let walSize: Gauge
+    let checkpointDuration: Timer
     /// `pds_sequencer_write_duration_seconds`: encoding and inserting one batch of firehose events.
     let firehoseWrite: Timer
     /// `pds_firehose_frame_size_bytes`: each firehose frame as stored (and later sent unchanged).
@@ -32,6 +35,7 @@ final class DatabaseMetrics: Sendable {
         self.factory = factory
         self.databaseSize = Gauge(label: Self.databaseBytes, factory: factory)
         self.walSize = Gauge(label: Self.walBytes, factory: factory)
+        self.checkpointDuration = Timer(label: Self.checkpointSeconds, factory: factory)
         self.firehoseWrite = Timer(label: "pds_sequencer_write_duration_seconds", factory: factory)
         self.firehoseFrameSize = Recorder(label: "pds_firehose_frame_size_bytes", aggregate: true, factory: factory)
     }

@@ -18,6 +18,10 @@ struct PDSCommand: AsyncParsableCommand {
             came from. Configuration errors exit with status 78.
             """,
         version: BuildInfo.versionString,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self, RequestCrawlCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self, AccountCommand.self, InviteCommand.self,
+            BackupCommand.self, RestoreCommand.self, StatusCommand.self, UsageCommand.self,
+            RequestCrawlCommand.self,
+        ]
     )
 }

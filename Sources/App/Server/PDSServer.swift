@@ -82,6 +82,7 @@ struct PDSServer {
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
+        await services.refreshAccountGauge()
         let bindAddress = config.bindAddress
         // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
         let firehoseSettings = FirehoseSettings(retention: .seconds(config.firehoseRetentionHours * 3600))
@@ -121,6 +122,19 @@ struct PDSServer {
                     store: store, grace: .seconds(config.blobGCGraceHours * 3600), metricsFactory: metrics.factory,
                     logger: logger))
         }
+        var maintenance: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: CheckpointService(database: database, logger: logger))
+        ]
+        if let backupDirectory = config.backupDirectory {
+            maintenance.append(
+                .init(
+                    service: BackupService(
+                        database: database, dataFolder: DataFolder(path: dataDirectory),
+                        schedule: BackupSchedule(
+                            directory: URL(fileURLWithPath: backupDirectory, isDirectory: true),
+                            interval: .seconds(config.backupIntervalHours * 3600), keep: config.backupKeep),
+                        metricsFactory: metrics.factory, logger: logger)))
+        }
         let shutdownBegun = ShutdownFlag()
         let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
         // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the firehose
@@ -131,7 +145,7 @@ struct PDSServer {
                 .init(service: sequencer),
                 .init(service: trimmer),
             ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
-                + (crawlNotifier.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+                + (crawlNotifier.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + maintenance + [
                 .init(service: app),
                 .init(service: notice),
             ],

@@ -219,6 +219,7 @@ enum CreateAccount {
         }
 
         services.accountMetrics.record(.created)
+        await services.refreshAccountGauge()
         services.logger.info(
             "account created",
             metadata: [

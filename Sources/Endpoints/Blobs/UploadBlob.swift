@@ -57,6 +57,8 @@ enum UploadBlob {
                 try await store.store(temp, did: caller.did, cid: cid, mimeType: mimeType, size: size, now: Date())
             } catch {
                 metrics.upload(.error)
+                // A taken-down blob cannot be uploaded again (400 BlobNotFound, as the reference refuses it).
+                if let storage = error as? StorageError, let mapped = XRPCError.repoWrite(storage) { throw mapped }
                 throw error
             }
             metrics.upload(.ok, bytes: size)

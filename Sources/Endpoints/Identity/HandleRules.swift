@@ -30,8 +30,9 @@ public struct HandleRules: Sendable {
     /// Normalises `input` and checks it can be registered on this server; returns the lower-cased handle.
     ///
     /// Errors (all 400): `InvalidHandle` (syntax, disallowed TLD, dots in the first label, too short or long),
-    /// `UnsupportedDomain` (not under a service domain), `HandleNotAvailable` (reserved).
-    public func validateNewHandle(_ input: String) throws(XRPCError) -> String {
+    /// `UnsupportedDomain` (not under a service domain), `HandleNotAvailable` (reserved, unless `allowReserved`:
+    /// an admin may hand out reserved names, as the reference's `allowAnyValid`).
+    public func validateNewHandle(_ input: String, allowReserved: Bool = false) throws(XRPCError) -> String {
         let handle = input.lowercased()
         do {
             _ = try Handle(handle)
@@ -54,7 +55,7 @@ public struct HandleRules: Sendable {
         guard front.count <= Self.labelLengths.upperBound else {
             throw XRPCError.invalidRequest("Handle too long", code: .invalidHandle)
         }
-        guard !ReservedHandles.names.contains(front) else {
+        guard allowReserved || !ReservedHandles.names.contains(front) else {
             throw XRPCError.invalidRequest("Reserved handle", code: .handleNotAvailable)
         }
         return handle

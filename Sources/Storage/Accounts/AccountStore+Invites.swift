@@ -44,35 +44,28 @@ extension AccountStore {
     /// The invite codes made for `forAccount` (a DID or `admin`), oldest first, with their uses.
     public func inviteCodes(forAccount: String) async throws(StorageError) -> [InviteCodeRecord] {
         try await database.read(kind: "invite_code_list") { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT code, available_uses, disabled, for_account, created_by, created_at
-                    FROM invite_code WHERE for_account = ? ORDER BY created_at, code
-                    """,
-                arguments: [forAccount])
-            return try rows.map { row in
-                let code: String = row["code"]
-                let uses = try Row.fetchAll(
-                    db, sql: "SELECT used_by, used_at FROM invite_code_use WHERE code = ? ORDER BY used_at, used_by",
-                    arguments: [code]
-                ).map { InviteCodeRecord.Use(usedBy: $0["used_by"], usedAt: $0["used_at"]) }
-                return InviteCodeRecord(
-                    code: code, available: row["available_uses"], disabled: (row["disabled"] as Int64) != 0,
-                    forAccount: row["for_account"], createdBy: row["created_by"], createdAt: row["created_at"], uses: uses)
-            }
+            try Self.fetchInviteCodes(db, where: "for_account = ?", arguments: [forAccount], order: "created_at, code")
         }
     }
 
     /// One invite code with its uses, or nil.
     public func inviteCode(_ code: String) async throws(StorageError) -> InviteCodeRecord? {
         try await database.read(kind: "invite_code_get") { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT code, available_uses, disabled, for_account, created_by, created_at FROM invite_code WHERE code = ?",
-                    arguments: [code])
-            else { return nil }
+            try Self.fetchInviteCodes(db, where: "code = ?", arguments: [code], order: "code").first
+        }
+    }
+
+    /// Invite codes matching `condition`, in `order`, each with its uses (oldest first).
+    static func fetchInviteCodes(
+        _ db: GRDB.Database, where condition: String, arguments: StatementArguments, order: String, limit: Int? = nil
+    ) throws -> [InviteCodeRecord] {
+        var sql = """
+            SELECT code, available_uses, disabled, for_account, created_by, created_at FROM invite_code
+            WHERE \(condition) ORDER BY \(order)
+            """
+        if let limit { sql += " LIMIT \(limit)" }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let code: String = row["code"]
             let uses = try Row.fetchAll(
                 db, sql: "SELECT used_by, used_at FROM invite_code_use WHERE code = ? ORDER BY used_at, used_by",
                 arguments: [code]

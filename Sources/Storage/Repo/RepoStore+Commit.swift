@@ -203,7 +203,7 @@ extension RepoStore {
             let key = Data(blob.ref.bytes)
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT mime_type, size FROM blob WHERE did = ? AND cid = ?", arguments: [did, key])
+                    db, sql: "SELECT mime_type, size FROM blob WHERE did = ? AND cid = ? AND takedown_ref IS NULL", arguments: [did, key])
             else {
                 throw StorageError(.blobNotFound, "Could not find blob: \(blob.ref.string)")
             }

@@ -25,6 +25,7 @@ enum HTTPClient {
         return try request("POST", port: port, path: path, headers: headers, body: Array(body), timeout: timeout)
     }
 
+    /// One request with an optional body (sent with its `Content-Length`).
     static func request(
         _ method: String, port: Int, path: String, headers: [String: String] = [:], body: [UInt8] = [],
         timeout: TimeInterval = 10

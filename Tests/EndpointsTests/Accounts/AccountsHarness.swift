@@ -22,12 +22,18 @@ final class AccountsHarness: Sendable {
     let services: PDSServices
     let plc: TestPLCDirectory
     let rotationKey: K256PrivateKey
+    /// The TXT records other servers' handles resolve through (none unless a test adds some); their HTTPS
+    /// well-known URLs point at a closed loopback port.
+    let foreignTXT = StubTXTLookup()
+    /// The blob store under the temporary folder (`withBlobs`), else nil.
+    let blobs: DiskBlobStore?
 
     /// - Parameters:
     ///   - inviteRequired: whether createAccount needs an invite code.
     ///   - plcURL: the directory the PLC client uses (default: the started test directory).
     ///   - plcAttempts: attempts per PLC request.
-    init(inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2) async throws {
+    ///   - withBlobs: give the services a disk blob store (uploadBlob).
+    init(inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "accounts-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -43,6 +49,7 @@ final class AccountsHarness: Sendable {
         try await database.migrate()
         plc = try await TestPLCDirectory.start()
         rotationKey = K256PrivateKey()
+        blobs = withBlobs ? try DiskBlobStore(root: directory.appendingPathComponent("blobs"), database: database) : nil
         let client = HTTPPLCClient(
             settings: .init(
                 directoryURL: plcURL ?? plc.url, timeout: .seconds(5), maxAttempts: plcAttempts,
@@ -55,7 +62,11 @@ final class AccountsHarness: Sendable {
             metricsFactory: metrics.factory,
             passwords: PasswordHasher(cost: PasswordHasher.Cost(n: 1024, r: 8, p: 1)),
             logger: logs.logger(),
-            plc: client)
+            plc: client,
+            blobs: blobs,
+            handleResolver: HandleResolver(
+                settings: .init(wellKnownURL: { "http://127.0.0.1:1/\($0)/.well-known/atproto-did" }), txt: foreignTXT,
+                metricsFactory: metrics.factory, logger: logs.logger()))
     }
 
     /// Stops the directory, closes the database, removes the temporary folder.
@@ -67,10 +78,11 @@ final class AccountsHarness: Sendable {
 
     /// Runs `body` against a fresh harness and closes it afterwards, also when `body` throws.
     static func with<Value>(
-        inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2,
+        inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false,
         _ body: (AccountsHarness) async throws -> Value
     ) async throws -> Value {
-        let harness = try await AccountsHarness(inviteRequired: inviteRequired, plcURL: plcURL, plcAttempts: plcAttempts)
+        let harness = try await AccountsHarness(
+            inviteRequired: inviteRequired, plcURL: plcURL, plcAttempts: plcAttempts, withBlobs: withBlobs)
         do {
             let value = try await body(harness)
             await harness.close()
