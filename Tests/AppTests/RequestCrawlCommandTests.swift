@@ -45,11 +45,12 @@ import Testing
         #expect(bad.requestCount == 1)
     }
 
-    @Test func withoutARelayItIsAConfigurationError() throws {
+    @Test func withoutARelayItIsAConfigurationError() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
-        let result = try PDSProcess.run(
-            ["request-crawl", "--data-dir", dir.url.appendingPathComponent("data").path], directory: dir.url)
+        let result = try await onOwnThread { [dir] in
+            try PDSProcess.run(["request-crawl", "--data-dir", dir.url.appendingPathComponent("data").path], directory: dir.url)
+        }
         #expect(result.status == 78)
         #expect(result.stderr == "pds: no relay to ask: set PDS_CRAWLERS (firehose.crawlers) or name hosts\n")
         #expect(result.stdout.isEmpty)

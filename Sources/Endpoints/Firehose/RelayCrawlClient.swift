@@ -10,8 +10,7 @@ import NIOHTTP1
 ///
 /// Every attempt has a timeout; connection failures, timeouts, 429 and 5xx answers are retried with
 /// exponential backoff (asking twice is harmless). Other 4xx answers are final (`rejected`). Each call ends in
-/// one `pds_crawl_requests_total{host,result}` and one log line (host, result, status, attempts, duration);
-/// each attempt is timed in `pds_crawl_request_duration_seconds{host}`.
+/// one `pds_crawl_requests_total{host,result}` and one log line (host, result, status, attempts, duration).
 public struct RelayCrawlClient: Sendable {
     public struct Settings: Sendable {
         /// The host name relays are asked to crawl (`PDS_HOSTNAME`).
@@ -63,7 +62,6 @@ public struct RelayCrawlClient: Sendable {
     }
 
     static let requestsMetric = "pds_crawl_requests_total"
-    static let durationMetric = "pds_crawl_request_duration_seconds"
 
     public let settings: Settings
     let httpClient: HTTPClient
@@ -98,7 +96,7 @@ public struct RelayCrawlClient: Sendable {
         var attempt = 1
         var last: (status: Int?, message: String?, retryable: Bool)
         while true {
-            last = await attemptOnce(url: base + "/xrpc/com.atproto.sync.requestCrawl", host: host)
+            last = await attemptOnce(url: base + "/xrpc/com.atproto.sync.requestCrawl")
             if last.status.map({ (200..<300).contains($0) }) == true || !last.retryable
                 || attempt >= settings.maxAttempts || Task.isCancelled
             {
@@ -142,12 +140,7 @@ public struct RelayCrawlClient: Sendable {
     }
 
     /// One attempt: the status (nil without an answer), an error message, and whether a failure is worth retrying.
-    private func attemptOnce(url: String, host: String) async -> (status: Int?, message: String?, retryable: Bool) {
-        let start = ContinuousClock.now
-        defer {
-            Timer(label: Self.durationMetric, dimensions: [("host", host)], factory: metricsFactory)
-                .recordNanoseconds((ContinuousClock.now - start).nanoseconds)
-        }
+    private func attemptOnce(url: String) async -> (status: Int?, message: String?, retryable: Bool) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

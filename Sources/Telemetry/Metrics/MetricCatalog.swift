@@ -53,18 +53,19 @@ public enum MetricCatalog {
         // MARK: Sequencer and firehose
         .counter("pds_sequencer_events_total", "Events written to the firehose log, by type (commit, sync, identity, account).", labels: ["type"]),
         .gauge("pds_sequencer_head_seq", "Highest sequence number written to the firehose log."),
-        .histogram("pds_sequencer_write_duration_seconds", "Time spent encoding and inserting the firehose events of one transaction, in seconds.", buckets: durationBuckets),
+        .histogram("pds_sequencer_write_duration_seconds", "Duration of firehose event writes, in seconds.", buckets: durationBuckets),
         .gauge("pds_firehose_subscribers", "Connected subscribeRepos clients."),
         .counter("pds_firehose_connections_total", "subscribeRepos connection attempts, by result (accepted, rejected).", labels: ["result"]),
         .counter("pds_firehose_disconnects_total", "subscribeRepos disconnects, by reason (client_closed, slow_consumer, future_cursor, invalid_request, stalled, error, shutdown).", labels: ["reason"]),
         .counter("pds_firehose_frames_sent_total", "Firehose frames sent to subscribers, by type.", labels: ["type"]),
         .counter("pds_firehose_bytes_sent_total", "Firehose bytes sent to subscribers."),
-        .histogram("pds_firehose_frame_size_bytes", "Size of each firehose frame as encoded once and stored, in bytes.", buckets: sizeBuckets),
+        .histogram("pds_firehose_frame_size_bytes", "Size of encoded firehose frames, in bytes.", buckets: sizeBuckets),
+        .histogram("pds_firehose_subscriber_queue_events", "Subscriber queue depth observed at each send, in events.", buckets: countBuckets),
         .counter("pds_firehose_backfill_requests_total", "subscribeRepos cursor requests, by result (ok, future_cursor, outdated_cursor).", labels: ["result"]),
         .histogram("pds_firehose_subscriber_lag_events", "Live events queued for a subscriber after each sequencer delivery, in events.", buckets: countBuckets),
         .gauge("pds_firehose_log_oldest_age_seconds", "Age of the oldest event kept in the firehose log, in seconds."),
-        .counter("pds_crawl_requests_total", "requestCrawl requests to relays (retries included in one), by relay host and result (ok, rejected, error).", labels: ["host", "result"]),
-        .histogram("pds_crawl_request_duration_seconds", "Duration of each requestCrawl attempt, by relay host, in seconds.", labels: ["host"], buckets: durationBuckets),
+        .counter("pds_firehose_outbox_dropped_total", "Subscribers dropped, by reason (buffer_full, consumer_too_slow, cursor_too_old).", labels: ["reason"]),
+        .counter("pds_crawl_requests_total", "requestCrawl notifications sent to configured relays, by host and result.", labels: ["host", "result"]),
 
         // MARK: Repo and blobs
         .counter("pds_repo_commits_total", "Repository commits written."),

@@ -98,7 +98,6 @@ struct CrawlNotifierTests {
 
         let host = "127.0.0.1:\(relay.port)"
         #expect(fixture.sample("pds_crawl_requests_total", ["host": host, "result": "ok"]) == 3)
-        #expect(fixture.sample("pds_crawl_request_duration_seconds_count", ["host": host]) == 3)
         let sent = fixture.logs.entries.filter { $0.message == "requestCrawl sent" }
         #expect(sent.count == 3)
         #expect(sent.first?.metadata["host"] == host)
@@ -142,7 +141,6 @@ struct CrawlNotifierTests {
         let host = "127.0.0.1:\(relay.port)"
         #expect(fixture.sample("pds_crawl_requests_total", ["host": host, "result": "error"]) == 1)
         #expect(fixture.sample("pds_crawl_requests_total", ["host": host, "result": "ok"]) == nil)
-        #expect(fixture.sample("pds_crawl_request_duration_seconds_count", ["host": host]) == 3)
         #expect(fixture.logs.entries.filter { $0.message == "requestCrawl attempt failed, retrying" }.count == 2)
         let failed = fixture.logs.entries.first { $0.message == "requestCrawl failed" }
         #expect(failed?.level == .warning)
