@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// New events are noticed by polling a cheap head source (the sequencer's last delivered seq) every
 /// ``Settings/checkInterval``; an update that comes during the throttle window is not lost, it is sent when
-/// the window ends. A relay that failed (after the client's retries) is asked again on the same terms, so a
-/// relay that is down is not hammered.
+/// the window ends. A relay whose last request failed (after the client's retries) is asked again once the
+/// window has passed, new events or not, so a relay that was down at startup still hears from us, and a relay
+/// that stays down is asked at most every 20 minutes.
 public final class CrawlNotifier: Service, Sendable {
     public struct Settings: Sendable {
         /// Relay base URLs, e.g. `https://bsky.network`.
@@ -101,9 +102,9 @@ public final class CrawlNotifier: Service, Sendable {
             for relay in settings.relays {
                 let relayState = state.relays[relay] ?? RelayState()
                 if let lastAsked = relayState.lastAsked {
-                    guard let current, current > relayState.toldHead ?? .min,
-                        instant - lastAsked >= settings.throttle
-                    else { continue }
+                    let moved = current.map { $0 > relayState.toldHead ?? .min } ?? false
+                    let failed = relayState.lastOutcome.map { $0.result != .ok } ?? false
+                    guard moved || failed, instant - lastAsked >= settings.throttle else { continue }
                 }
                 state.relays[relay, default: RelayState()].lastAsked = instant
                 state.relays[relay, default: RelayState()].toldHead = current

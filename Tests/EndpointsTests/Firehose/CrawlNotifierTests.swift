@@ -147,14 +147,19 @@ struct CrawlNotifierTests {
         #expect(failed?.metadata["result"] == "error")
         #expect(failed?.metadata["status"] == "503")
 
-        // Not hammered: new events inside the window send nothing; after it the relay (now healthy) is asked.
-        fixture.controls.head = 8
+        // Not hammered: nothing inside the window, new events or not; after it the relay (now healthy) is asked
+        // again even without new events, since it never heard from us.
+        #expect(await notifier.checkOnce().isEmpty)
+        fixture.controls.advance(.seconds(19 * 60))
         #expect(await notifier.checkOnce().isEmpty)
         relay.mode = .normal
-        fixture.controls.advance(.seconds(20 * 60))
+        fixture.controls.advance(.seconds(60))
         #expect(await notifier.checkOnce().map(\.result) == [.ok])
         #expect(relay.requestCount == 4)
         #expect(fixture.sample("pds_crawl_requests_total", ["host": host, "result": "ok"]) == 1)
+        // Once it succeeded, it waits for new events again.
+        fixture.controls.advance(.seconds(21 * 60))
+        #expect(await notifier.checkOnce().isEmpty)
     }
 
     @Test("a refusal (4xx) is final: no retry, counted as rejected with the relay's message")
