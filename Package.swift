@@ -44,6 +44,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's DNS resolver (res_nquery) for TXT lookups of handles; part of libc6-dev.
+        .systemLibrary(name: "CResolv"),
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
@@ -89,6 +91,7 @@ let package = Package(
                 "Storage",
                 "Telemetry",
                 "CZlib",
+                "CResolv",
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -112,13 +115,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
 
         .executableTarget(
             name: "PDSBench",
-            dependencies: ["ATProto"],
+            dependencies: ["ATProto", "Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 

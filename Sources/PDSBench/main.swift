@@ -76,11 +76,12 @@ case "cbor": try benchCBOR(arguments: Array(args.dropFirst()))
 case "keys": try benchKeys()
 case "mst": try benchMST(sizes: [25_000, 50_000, 100_000])
 case "car": try benchCAR(sizes: [25_000, 50_000, 100_000])
+case "sync-seed": try await seedSyncRepo(arguments: Array(args.dropFirst()))
 case "all":
     try benchCBOR(arguments: [])
     try benchKeys()
     try benchMST(sizes: [25_000, 50_000, 100_000])
     try benchCAR(sizes: [25_000, 50_000, 100_000])
 default:
-    print("usage: pds-bench cbor [records-file] | keys | mst | car | all   (build with -c release)")
+    print("usage: pds-bench cbor [records-file] | keys | mst | car | all | sync-seed DATA_DIR [RECORDS]   (build with -c release)")
 }

@@ -2,7 +2,8 @@ import CoreMetrics
 import Synchronization
 
 /// Per-kind database metrics: `pds_db_query_duration_seconds{kind}` and `pds_db_errors_total{kind}`,
-/// plus the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes`.
+/// the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes`, and
+/// `pds_sqlite_checkpoint_duration_seconds`.
 ///
 /// Metric objects are created once per kind and cached; `kind` must come from a small fixed set of
 /// literals chosen by the caller (e.g. `"migrate"`, `"health"`, `"createRecord"`), never from input.
@@ -11,6 +12,7 @@ final class DatabaseMetrics: Sendable {
     static let errors = "pds_db_errors_total"
     static let databaseBytes = "pds_sqlite_db_bytes"
     static let walBytes = "pds_sqlite_wal_bytes"
+    static let checkpointSeconds = "pds_sqlite_checkpoint_duration_seconds"
 
     private struct KindMetrics: @unchecked Sendable {
         // swift-metrics' Timer and Counter are thread-safe reference types that predate Sendable.
@@ -22,11 +24,13 @@ final class DatabaseMetrics: Sendable {
     private let kinds = Mutex<[String: KindMetrics]>([:])
     let databaseSize: Gauge
     let walSize: Gauge
+    let checkpointDuration: Timer
 
     init(factory: any MetricsFactory) {
         self.factory = factory
         self.databaseSize = Gauge(label: Self.databaseBytes, factory: factory)
         self.walSize = Gauge(label: Self.walBytes, factory: factory)
+        self.checkpointDuration = Timer(label: Self.checkpointSeconds, factory: factory)
     }
 
     private func metrics(for kind: String) -> KindMetrics {

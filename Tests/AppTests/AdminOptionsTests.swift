@@ -26,9 +26,10 @@ import Testing
     }
 
     @Test func tablesAlignColumnsAndKeys() {
-        let table = TextTable.render(headers: ["DID", "HANDLE"], rows: [["did:plc:a", "alice.test"], ["did:plc:bbbbbb", "b.test"]])
-        #expect(table == "DID             HANDLE\ndid:plc:a       alice.test\ndid:plc:bbbbbb  b.test")
-        #expect(TextTable.keyValues([("did", "did:plc:a"), ("password", nil), ("handle", "a.test")]) == "did:    did:plc:a\nhandle: a.test")
+        let table = TextTable.render(header: ["DID", "HANDLE"], rows: [["did:plc:a", "alice.test"], ["did:plc:bbbbbb", "b.test"]])
+        #expect(table == "DID             HANDLE\ndid:plc:a       alice.test\ndid:plc:bbbbbb  b.test\n")
+        let pairs: [(String, String?)] = [("did", "did:plc:a"), ("password", nil), ("handle", "a.test")]
+        #expect(TextTable.keyValues(pairs) == "did:    did:plc:a\nhandle: a.test\n")
     }
 
     @Test func generatedPasswordsAreLongAndDiffer() {

@@ -227,6 +227,7 @@ import Testing
         config.privacyPolicyURL = "https://x"
         config.termsOfServiceURL = "https://x"
         config.rateLimitBypassKey = "x"
+        config.backupDirectory = "/x"
         for key in ConfigKey.all {
             #expect(config.value(for: key) != nil, "\(key.toml) has no value renderer")
         }

@@ -59,7 +59,7 @@ import Testing
         #expect(lastCommand == "swift test")
         #expect(ci.hasPrefix("#!/usr/bin/env bash\n"))
         #expect(ci.contains("set -euo pipefail"))
-        for package in ["libsqlite3-dev", "libssl-dev", "libsystemd-dev", "zlib1g-dev", "libsecp256k1-dev", "prometheus", "systemd", "wrk"] {
+        for package in ["libsqlite3-dev", "libssl-dev", "libsystemd-dev", "zlib1g-dev", "libsecp256k1-dev", "prometheus", "systemd", "wrk", "nix-bin"] {
             #expect(ci.contains(package), ".ci/run does not install \(package)")
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: Self.root.appendingPathComponent(".ci/run").path)

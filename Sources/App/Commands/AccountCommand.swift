@@ -119,7 +119,7 @@ extension AccountCommand {
                         account["indexedAt"] as? String ?? "",
                     ]
                 }
-                print(TextTable.render(headers: ["DID", "HANDLE", "EMAIL", "STATUS", "CREATED"], rows: rows))
+                print(TextTable.render(header: ["DID", "HANDLE", "EMAIL", "STATUS", "CREATED"], rows: rows), terminator: "")
             }
         }
     }
@@ -155,7 +155,7 @@ extension AccountCommand {
                         ("invited by", invitedBy),
                         ("invite codes", "\(invites.count)"),
                         ("invites disabled", (info["invitesDisabled"] as? Bool == true) ? "yes" : "no"),
-                    ]))
+                    ]), terminator: "")
             }
         }
     }

@@ -76,7 +76,7 @@ struct AdminOptions: ParsableArguments {
         if json {
             printJSON(Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } }))
         } else {
-            print(TextTable.keyValues(pairs))
+            print(TextTable.keyValues(pairs), terminator: "")
         }
     }
 
@@ -85,30 +85,5 @@ struct AdminOptions: ParsableArguments {
         let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else { return }
         print(String(decoding: data, as: UTF8.self))
-    }
-}
-
-/// Plain-text tables and key/value blocks for the operator commands.
-enum TextTable {
-    /// Columns padded to their widest cell, a header line, two spaces between columns.
-    static func render(headers: [String], rows: [[String]]) -> String {
-        var widths = headers.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
-    }
-
-    /// `key: value` lines with the keys aligned; nil values are left out.
-    static func keyValues(_ pairs: [(String, String?)]) -> String {
-        let present = pairs.compactMap { key, value in value.map { (key, $0) } }
-        let width = present.map(\.0.count).max() ?? 0
-        return present.map { key, value in (key + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + " " + value }
-            .joined(separator: "\n")
     }
 }

@@ -20,6 +20,7 @@ struct PDSCommand: AsyncParsableCommand {
         version: BuildInfo.versionString,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, BenchBareCommand.self, AccountCommand.self, InviteCommand.self,
+            BackupCommand.self, RestoreCommand.self, StatusCommand.self, UsageCommand.self,
         ]
     )
 }

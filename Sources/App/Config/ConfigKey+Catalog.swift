@@ -67,6 +67,15 @@ extension ConfigKey {
     static let blobGCGraceHours = ConfigKey(
         "blobs.gc_grace_hours", env: "PDS_BLOB_GC_GRACE_HOURS", kind: .integer, default: "6",
         help: "How long an uploaded blob may stay unreferenced by any record before it is deleted.")
+    static let backupDirectory = ConfigKey(
+        "backup.directory", env: "PDS_BACKUP_DIRECTORY", kind: .string, default: "(none)",
+        help: "Folder for scheduled backups (one timestamped subfolder each); unset: no scheduled backups.")
+    static let backupIntervalHours = ConfigKey(
+        "backup.interval_hours", env: "PDS_BACKUP_INTERVAL_HOURS", kind: .integer, default: "24",
+        help: "Hours between scheduled backups (the first one is taken at start when the newest is older).")
+    static let backupKeep = ConfigKey(
+        "backup.keep", env: "PDS_BACKUP_KEEP", kind: .integer, default: "7",
+        help: "Scheduled backups kept; older ones are deleted after each new backup.")
 
     static let rateLimitsEnabled = ConfigKey(
         "rate_limits.enabled", env: "PDS_RATE_LIMITS_ENABLED", kind: .boolean, default: "true",
@@ -96,6 +105,7 @@ extension ConfigKey {
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
         crawlers, firehoseRetentionHours, blobGCGraceHours,
+        backupDirectory, backupIntervalHours, backupKeep,
         rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,
         logLevel, logFormat,
     ]

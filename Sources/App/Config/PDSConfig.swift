@@ -33,6 +33,10 @@ struct PDSConfig: Sendable, Equatable {
     var firehoseRetentionHours = 72
     var blobGCGraceHours = 6
 
+    var backupDirectory: String?
+    var backupIntervalHours = 24
+    var backupKeep = 7
+
     var rateLimitsEnabled = true
     var rateLimitBypassKey: String?
     var rateLimitBypassIPs: [String] = []
@@ -124,6 +128,12 @@ struct PDSConfig: Sendable, Equatable {
         if let value = try sources.integer(.blobGCGraceHours, in: 1...(24 * 365)) {
             blobGCGraceHours = value
         }
+        if let value = sources.string(.backupDirectory) {
+            guard !value.isEmpty else { throw sources.problem(.backupDirectory, "must not be empty") }
+            backupDirectory = value
+        }
+        if let value = try sources.integer(.backupIntervalHours, in: 1...(24 * 365)) { backupIntervalHours = value }
+        if let value = try sources.integer(.backupKeep, in: 1...10_000) { backupKeep = value }
 
         if let value = try sources.boolean(.rateLimitsEnabled) { rateLimitsEnabled = value }
         if let value = sources.string(.rateLimitBypassKey) {

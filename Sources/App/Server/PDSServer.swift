@@ -113,6 +113,19 @@ struct PDSServer {
                     store: store, grace: .seconds(config.blobGCGraceHours * 3600), metricsFactory: metrics.factory,
                     logger: logger))
         }
+        var maintenance: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: CheckpointService(database: database, logger: logger))
+        ]
+        if let backupDirectory = config.backupDirectory {
+            maintenance.append(
+                .init(
+                    service: BackupService(
+                        database: database, dataFolder: DataFolder(path: dataDirectory),
+                        schedule: BackupSchedule(
+                            directory: URL(fileURLWithPath: backupDirectory, isDirectory: true),
+                            interval: .seconds(config.backupIntervalHours * 3600), keep: config.backupKeep),
+                        metricsFactory: metrics.factory, logger: logger)))
+        }
         let shutdownBegun = ShutdownFlag()
         let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
         // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the firehose
@@ -122,7 +135,7 @@ struct PDSServer {
                 .init(service: watchdog),
                 .init(service: sequencer),
                 .init(service: trimmer),
-            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + maintenance + [
                 .init(service: app),
                 .init(service: notice),
             ],

@@ -4,8 +4,8 @@ import Hummingbird
 ///
 /// Applies when the client accepts gzip, the body is JSON, CAR or text, and the body is at least
 /// `minimumBytes` long (or of unknown length: streamed). Never for HEAD, upgrades (WebSocket),
-/// bodiless statuses, `Cache-Control: no-transform` or bodies that already have a
-/// `Content-Encoding`. Adds `Content-Encoding: gzip` and `Vary: Accept-Encoding`.
+/// bodiless statuses, `Cache-Control: no-transform`, bodies that already have a `Content-Encoding`, or
+/// range-capable responses (`Accept-Ranges`, `Content-Range`). Adds `Content-Encoding: gzip` and `Vary: Accept-Encoding`.
 struct GzipMiddleware: RouterMiddleware {
     typealias Context = PDSRequestContext
 
@@ -34,6 +34,8 @@ struct GzipMiddleware: RouterMiddleware {
             let contentType = response.headers[.contentType],
             ContentCoding.isCompressible(contentType: contentType),
             !response.headers.contains(.contentEncoding),
+            // Byte ranges (getBlob) address the identity representation.
+            !response.headers.contains(.acceptRanges), !response.headers.contains(.contentRange),
             !request.headers.contains(.upgrade)
         else { return false }
         if let cacheControl = response.headers[.cacheControl], cacheControl.lowercased().contains("no-transform") {

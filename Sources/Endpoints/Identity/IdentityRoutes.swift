@@ -1,9 +1,10 @@
 import ATProto
 import Hummingbird
 
-/// `com.atproto.identity.resolveHandle` and `GET /.well-known/atproto-did` for the handles hosted here
-/// (PDS-REFERENCE §1.1, §5.6). Handles of other servers are not resolved (no DNS TXT or HTTPS lookup yet):
-/// resolveHandle answers `HandleNotFound` for them.
+/// `com.atproto.identity.resolveHandle` and `GET /.well-known/atproto-did` (PDS-REFERENCE §1.1, §5.6).
+/// resolveHandle answers from the accounts hosted here first; a handle under one of the service domains that no
+/// account has is `HandleNotFound`; any other handle is resolved through DNS and HTTPS (``HandleResolver``),
+/// as the reference does when it has no AppView.
 enum IdentityRoutes {
     static let resolveHandleNSID = "com.atproto.identity.resolveHandle"
     static let wellKnownPath = "/.well-known/atproto-did"
@@ -12,17 +13,21 @@ enum IdentityRoutes {
         var did: String
     }
 
-    static func add(to xrpc: XRPCRouter, services: PDSServices) {
+    static func add(to xrpc: XRPCRouter, services: PDSServices, settings: ServerSettings) {
+        let rules = HandleRules(serviceDomains: settings.serviceHandleDomains)
         xrpc.query(resolveHandleNSID) { request, _ in
             let raw = try request.xrpcParameters.requiredString("handle")
             let handle = raw.lowercased()
             guard Handle.isValid(handle) else {
                 throw XRPCError.invalidRequest("Invalid handle: \(raw)")
             }
-            guard let did = try await localDID(handle: handle, services: services) else {
-                throw XRPCError.invalidRequest("Unable to resolve handle", code: .handleNotFound)
+            if let did = try await localDID(handle: handle, services: services) {
+                return try JSONBody.response(ResolveHandleOutput(did: did))
             }
-            return try JSONBody.response(ResolveHandleOutput(did: did))
+            if !rules.isServiceHandle(handle), let did = await services.handleResolver.resolve(handle) {
+                return try JSONBody.response(ResolveHandleOutput(did: did))
+            }
+            throw XRPCError.invalidRequest("Unable to resolve handle", code: .handleNotFound)
         }
     }
 

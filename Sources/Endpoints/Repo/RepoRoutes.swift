@@ -14,7 +14,7 @@ enum RepoRoutes {
             services: services, preparer: RecordPreparer(), metrics: RepoMetrics(factory: metricsFactory),
             releaseBlobs: { did, cids in
                 guard let blobs else { return }
-                blobs.deleteFiles(did: did, cids: cids)
+                await blobs.deleteFiles(did: did, cids: cids)
                 blobMetrics.storeSize(blobs.storedBytes)
             }
         ).add(to: xrpc)

@@ -78,9 +78,10 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         AppPasswordRoutes.add(to: xrpc, services: services)
         InviteCodeRoutes.add(to: xrpc, services: services, settings: settings)
         CreateAccount.add(to: xrpc, services: services, settings: settings)
-        IdentityRoutes.add(to: xrpc, services: services)
+        IdentityRoutes.add(to: xrpc, services: services, settings: settings)
         RepoRoutes.add(to: xrpc, services: services, settings: settings, metricsFactory: dependencies.metrics.factory)
         PreferencesRoutes.add(to: xrpc, services: services)
+        SyncRoutes.add(to: xrpc, services: services, metricsFactory: dependencies.metrics.factory)
         AdminRoutes.add(to: xrpc, services: services, settings: settings)
     }
 }

@@ -42,6 +42,8 @@ public final class PDSServices: Sendable {
     /// The did:plc directory new accounts are registered with (`PDS_DID_PLC_URL`).
     public let plc: any PLCClient
     let accountMetrics: AccountMetrics
+    /// Resolves handles hosted elsewhere (DNS TXT, HTTPS well-known) for `resolveHandle`.
+    public let handleResolver: HandleResolver
     /// Where uploaded blobs live (nil: no `uploadBlob`; released blobs' files are then left alone).
     public let blobs: (any BlobStore)?
     /// Logs failures the services handle themselves (a storage error during authentication).
@@ -56,6 +58,7 @@ public final class PDSServices: Sendable {
     ///   - logger: for failures the services log themselves.
     ///   - plc: the PLC directory client (default: ``HTTPPLCClient`` for https://plc.directory).
     ///   - blobs: the blob store (`<data>/blobs`); nil leaves `uploadBlob` unregistered.
+    ///   - handleResolver: resolves other servers' handles (default: DNS through /etc/resolv.conf and HTTPS).
     public init(
         database: Storage.Database,
         secrets: ServerSecrets,
@@ -65,7 +68,8 @@ public final class PDSServices: Sendable {
         passwords: PasswordHasher = PasswordHasher(),
         logger: Logger = Logger(label: "pds.services"),
         plc: (any PLCClient)? = nil,
-        blobs: (any BlobStore)? = nil
+        blobs: (any BlobStore)? = nil,
+        handleResolver: HandleResolver? = nil
     ) {
         self.database = database
         self.repos = RepoStore(database: database)
@@ -80,5 +84,6 @@ public final class PDSServices: Sendable {
         self.plc = plc ?? HTTPPLCClient(metricsFactory: metricsFactory, logger: logger)
         self.accountMetrics = AccountMetrics(factory: metricsFactory)
         self.blobs = blobs
+        self.handleResolver = handleResolver ?? HandleResolver(metricsFactory: metricsFactory, logger: logger)
     }
 }

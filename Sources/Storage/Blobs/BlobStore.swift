@@ -7,13 +7,16 @@ import Foundation
 public protocol BlobStore: Sendable {
     /// A new temporary file for one upload.
     func makeTempFile() throws(StorageError) -> BlobTempFile
-    /// Makes an uploaded temp file the blob `cid` of `did` (synced to disk) and records its row; a second upload
-    /// of the same CID keeps the first row.
+    /// Makes an uploaded temp file the blob `cid` of `did` (synced to disk) and records its row. A second upload
+    /// of a CID still waiting for a record restarts its grace period; one already referenced keeps its row.
     func store(_ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date) async throws(StorageError)
     /// The bytes of a stored blob, nil when there is no file.
     func contents(did: String, cid: CID) throws(StorageError) -> [UInt8]?
-    /// Deletes the files of blobs whose rows are gone (released by a commit). Missing files are ignored.
-    func deleteFiles(did: String, cids: [CID])
+    /// The path of the local file holding a stored blob, for streaming it from disk; nil when there is no file.
+    func filePath(did: String, cid: CID) throws(StorageError) -> String?
+    /// Deletes the files of blobs whose rows are gone (released by a commit); a CID uploaded again in the
+    /// meantime (its row is back) keeps its file. Missing files are ignored.
+    func deleteFiles(did: String, cids: [CID]) async
     /// Deletes uploads no record referenced within the grace period (rows and files); returns how many.
     func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int
     /// Moves a taken-down blob's file out of the served place (`quarantine`) or back (`unquarantine`). A blob

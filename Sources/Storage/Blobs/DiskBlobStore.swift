@@ -32,40 +32,47 @@ public final class DiskBlobStore: BlobStore {
         try BlobTempFile(path: root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString).path)
     }
 
+    // Moving a file into place and unlinking one happen inside the database's write transaction that adds or
+    // removes the row: SQLite runs one writer at a time, so an upload, a commit releasing the same CID and the
+    // garbage collector can never leave a row without its file (or delete the file of a row just re-added).
+
     public func store(
         _ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date
     ) async throws(StorageError) {
-        let takenDown = try await database.read(kind: "blob_get") { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM blob WHERE did = ? AND cid = ? AND takedown_ref IS NOT NULL",
-                arguments: [did, Data(cid.bytes)]) ?? false
-        }
-        guard !takenDown else {
-            temp.discard()
-            throw StorageError(.blobNotFound, "Blob has been takendown, cannot re-upload")
-        }
+        let target: String
         do {
             try temp.syncAndClose()
             let folder = try folder(did: did)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let target = folder.appendingPathComponent(cid.string).path
-            let existed = FileManager.default.fileExists(atPath: target)
-            guard rename(temp.path, target) == 0 else {
-                throw StorageError(.queryFailed, "cannot move blob \(cid.string) into place: errno \(errno)")
-            }
-            if !existed { bytes.add(size, ordering: .relaxed) }
+            target = folder.appendingPathComponent(cid.string).path
         } catch {
             temp.discard()
             throw (error as? StorageError) ?? StorageError(.queryFailed, "cannot store blob \(cid.string): \(error)")
         }
-        let tempKey = URL(fileURLWithPath: temp.path).lastPathComponent
-        try await database.write(kind: "blob_insert") { db in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO blob (did, cid, mime_type, size, temp_key, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [did, Data(cid.bytes), mimeType, size, tempKey, Datetime.format(now)])
+        let tempPath = temp.path
+        let tempKey = URL(fileURLWithPath: tempPath).lastPathComponent
+        do {
+            try await database.write(kind: "blob_insert") { db in
+                let takenDown = try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM blob WHERE did = ? AND cid = ? AND takedown_ref IS NOT NULL",
+                    arguments: [did, Data(cid.bytes)]) ?? false
+                guard !takenDown else { throw StorageError(.blobNotFound, "Blob has been takendown, cannot re-upload") }
+                let existed = FileManager.default.fileExists(atPath: target)
+                guard rename(tempPath, target) == 0 else {
+                    throw StorageError(.queryFailed, "cannot move blob \(cid.string) into place: errno \(errno)")
+                }
+                if !existed { bytes.add(size, ordering: .relaxed) }
+                try db.execute(
+                    sql: """
+                        INSERT INTO blob (did, cid, mime_type, size, temp_key, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (did, cid) DO UPDATE SET created_at = excluded.created_at
+                        WHERE blob.temp_key IS NOT NULL
+                        """,
+                    arguments: [did, Data(cid.bytes), mimeType, size, tempKey, Datetime.format(now)])
+            }
+        } catch {
+            temp.discard()
+            throw error
         }
     }
 
@@ -75,14 +82,24 @@ public final class DiskBlobStore: BlobStore {
         return [UInt8](data)
     }
 
-    public func deleteFiles(did: String, cids: [CID]) {
-        guard let folder = try? folder(did: did), let quarantine = try? quarantineFolder(did: did) else { return }
-        for cid in cids {
-            for path in [folder, quarantine].map({ $0.appendingPathComponent(cid.string).path }) {
-                var info = stat()
-                guard stat(path, &info) == 0 else { continue }
-                if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
+    public func filePath(did: String, cid: CID) throws(StorageError) -> String? {
+        let path = try folder(did: did).appendingPathComponent(cid.string).path
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return path
+    }
+
+    public func deleteFiles(did: String, cids: [CID]) async {
+        guard !cids.isEmpty, (try? folder(did: did)) != nil else { return }
+        do {
+            try await database.write(kind: "blob_release") { db in
+                let uploadedAgain = try db.makeStatement(sql: "SELECT 1 FROM blob WHERE did = ? AND cid = ?")
+                for cid in cids where try Bool.fetchOne(uploadedAgain, arguments: [did, Data(cid.bytes)]) == nil {
+                    removeFile(did: did, cid: cid)
+                }
             }
+        } catch {
+            // The rows are gone already; a file left behind only costs disk space until the account is deleted.
         }
     }
 
@@ -117,25 +134,30 @@ public final class DiskBlobStore: BlobStore {
     }
 
     public func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int {
-        let stale = try await database.write(kind: "blob_gc") { db in
+        try await database.write(kind: "blob_gc") { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT did, cid FROM blob WHERE temp_key IS NOT NULL AND created_at < ?",
                 arguments: [Datetime.format(cutoff)])
-            var found: [(String, Data)] = []
             for row in rows {
                 let did: String = row["did"]
-                let cid: Data = row["cid"]
+                let raw: Data = row["cid"]
                 try db.execute(
-                    sql: "DELETE FROM blob WHERE did = ? AND cid = ? AND temp_key IS NOT NULL", arguments: [did, cid])
-                found.append((did, cid))
+                    sql: "DELETE FROM blob WHERE did = ? AND cid = ? AND temp_key IS NOT NULL", arguments: [did, raw])
+                if let cid = try? CID(bytes: raw) { removeFile(did: did, cid: cid) }
             }
-            return found
+            return rows.count
         }
-        for (did, raw) in stale {
-            guard let cid = try? CID(bytes: raw) else { continue }
-            deleteFiles(did: did, cids: [cid])
+    }
+
+    /// Unlinks one blob's file, also a quarantined one, and keeps ``storedBytes`` in step (called inside a write
+    /// transaction).
+    private func removeFile(did: String, cid: CID) {
+        guard let folder = try? folder(did: did), let quarantine = try? quarantineFolder(did: did) else { return }
+        for path in [folder, quarantine].map({ $0.appendingPathComponent(cid.string).path }) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if unlink(path) == 0 { bytes.subtract(Int64(info.st_size), ordering: .relaxed) }
         }
-        return stale.count
     }
 
     /// The folder of a DID's blobs; refuses DIDs that could escape the blob root.

@@ -12,6 +12,8 @@ public enum MetricCatalog {
     public static let sizeBuckets: [Double] = [
         100, 1_000, 10_000, 100_000, 1_000_000, 2_000_000, 5_000_000, 16_000_000,
     ]
+    /// Backup durations in seconds: 0.1 s to 1 h.
+    public static let backupDurationBuckets: [Double] = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600]
     /// Queue depths and lags counted in events.
     public static let countBuckets: [Double] = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 10_000]
 
@@ -34,7 +36,7 @@ public enum MetricCatalog {
 
         // MARK: Database and disk
         .histogram("pds_db_query_duration_seconds", "Duration of database reads and write transactions, in seconds.", labels: ["kind"], buckets: durationBuckets),
-        .counter("pds_db_errors_total", "Database errors, by kind (busy, locked, constraint, io, other).", labels: ["kind"]),
+        .counter("pds_db_errors_total", "Database errors, by kind of database work (the kind label of pds_db_query_duration_seconds).", labels: ["kind"]),
         .gauge("pds_sqlite_db_bytes", "Size of the SQLite database file, in bytes."),
         .gauge("pds_sqlite_wal_bytes", "Size of the SQLite write-ahead log file, in bytes."),
         .gauge("pds_disk_free_bytes", "Free bytes available to the server on the data directory's file system."),
@@ -76,6 +78,8 @@ public enum MetricCatalog {
         .histogram("pds_blob_upload_size_bytes", "Size of uploaded blobs, in bytes.", buckets: sizeBuckets),
         .counter("pds_blob_gc_deleted_total", "Unreferenced blobs deleted by garbage collection."),
         .gauge("pds_blobstore_bytes", "Bytes of blob files in the blob store."),
+        .counter("pds_sync_bytes_sent_total", "Body bytes sent by the com.atproto.sync CAR and blob methods, by route (XRPC NSID).", labels: ["route"]),
+        .counter("pds_sync_repo_exports_total", "getRepo CAR streams, by result (ok, error: broken off after the status was sent).", labels: ["result"]),
 
         // MARK: Identity, auth, accounts
         .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),
@@ -88,6 +92,9 @@ public enum MetricCatalog {
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown); counted at start and after every account change.", labels: ["status"]),
         .counter("pds_account_events_total", "Account lifecycle events, by type (created, create_failed, deleted, takendown, untakendown, deactivated, activated, handle_updated, email_updated, password_updated).", labels: ["type"]),
         .gauge("pds_last_backup_timestamp_seconds", "Time of the last successful backup since the unix epoch, in seconds."),
+        .histogram("pds_backup_duration_seconds", "Duration of scheduled backups (database snapshot, blob copies, checksums), in seconds.", buckets: backupDurationBuckets),
+        .counter("pds_backups_total", "Scheduled backups, by result (ok, error).", labels: ["result"]),
+        .gauge("pds_last_backup_bytes", "Size of the files of the last successful backup, in bytes."),
     ]
 
     private static let byName: [String: MetricDescriptor] = Dictionary(

@@ -12,6 +12,14 @@ enum HTTPClient {
     static func get(port: Int, path: String, headers: [String: String] = [:], timeout: TimeInterval = 10) throws
         -> Response
     {
+        try request("GET", port: port, path: path, headers: headers, timeout: timeout)
+    }
+
+    /// One request with an optional body (sent with its `Content-Length`).
+    static func request(
+        _ method: String, port: Int, path: String, headers: [String: String] = [:], body: [UInt8] = [],
+        timeout: TimeInterval = 10
+    ) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
         defer { close(fd) }
@@ -28,10 +36,11 @@ enum HTTPClient {
             }
         }
         guard connected == 0 else { throw TestFailure("connect to port \(port): errno \(errno)") }
-        var request = "GET \(path) HTTP/1.1\r\nHost: localhost:\(port)\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        if method != "GET" { request += "Content-Length: \(body.count)\r\n" }
         request += "\r\n"
-        let bytes = Array(request.utf8)
+        let bytes = Array(request.utf8) + body
         guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw TestFailure("send failed") }
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)

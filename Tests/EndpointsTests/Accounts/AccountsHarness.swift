@@ -22,6 +22,9 @@ final class AccountsHarness: Sendable {
     let services: PDSServices
     let plc: TestPLCDirectory
     let rotationKey: K256PrivateKey
+    /// The TXT records other servers' handles resolve through (none unless a test adds some); their HTTPS
+    /// well-known URLs point at a closed loopback port.
+    let foreignTXT = StubTXTLookup()
     /// The blob store under the temporary folder (`withBlobs`), else nil.
     let blobs: DiskBlobStore?
 
@@ -60,7 +63,10 @@ final class AccountsHarness: Sendable {
             passwords: PasswordHasher(cost: PasswordHasher.Cost(n: 1024, r: 8, p: 1)),
             logger: logs.logger(),
             plc: client,
-            blobs: blobs)
+            blobs: blobs,
+            handleResolver: HandleResolver(
+                settings: .init(wellKnownURL: { "http://127.0.0.1:1/\($0)/.well-known/atproto-did" }), txt: foreignTXT,
+                metricsFactory: metrics.factory, logger: logs.logger()))
     }
 
     /// Stops the directory, closes the database, removes the temporary folder.
