@@ -104,16 +104,13 @@ enum AdminSubjectRoutes {
     }
 
     static func updateBlob(did: String, cid: CID, takedownRef: String?, services: PDSServices) async throws {
-        guard try await services.repos.setBlobTakedown(did: did, cid: cid, ref: takedownRef) else {
-            throw XRPCError.invalidRequest("Blob not found: \(cid.string)", code: .notFound)
-        }
-        if let blobs = services.blobs {
-            if takedownRef == nil {
-                try blobs.unquarantine(did: did, cid: cid)
+        let found =
+            if let blobs = services.blobs {
+                try await blobs.setTakedown(did: did, cid: cid, ref: takedownRef)
             } else {
-                try blobs.quarantine(did: did, cid: cid)
+                try await services.repos.setBlobTakedown(did: did, cid: cid, ref: takedownRef)
             }
-        }
+        guard found else { throw XRPCError.invalidRequest("Blob not found: \(cid.string)", code: .notFound) }
         AdminRoutes.log(takedownRef == nil ? "untakedown_blob" : "takedown_blob", did: did, services: services, ["cid": "\(cid.string)"])
     }
 

@@ -28,13 +28,15 @@ extension RepoStore {
         }
     }
 
-    /// Sets (`ref`) or clears (nil) a blob's takedown. False when the account has no such blob.
+    /// Sets (`ref`) or clears (nil) a blob's takedown row only (without a blob store: the file is the store's
+    /// business, see ``BlobStore/setTakedown(did:cid:ref:)``). False when the account has no such blob.
     public func setBlobTakedown(did: String, cid: CID, ref: String?) async throws(StorageError) -> Bool {
-        try await database.write(kind: "blob_takedown") { db in
-            try db.execute(
-                sql: "UPDATE blob SET takedown_ref = ? WHERE did = ? AND cid = ?", arguments: [ref, did, Data(cid.bytes)])
-            return db.changesCount > 0
-        }
+        try await database.write(kind: "blob_takedown") { db in try Self.setBlobTakedown(db: db, did: did, cid: cid, ref: ref) }
+    }
+
+    static func setBlobTakedown(db: GRDB.Database, did: String, cid: CID, ref: String?) throws -> Bool {
+        try db.execute(sql: "UPDATE blob SET takedown_ref = ? WHERE did = ? AND cid = ?", arguments: [ref, did, Data(cid.bytes)])
+        return db.changesCount > 0
     }
 
     /// A blob's takedown state; nil when the account has no such blob.
