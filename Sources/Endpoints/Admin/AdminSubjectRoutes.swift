@@ -23,7 +23,7 @@ enum AdminSubjectRoutes {
             if let blob = parameters.string("blob") {
                 guard let did else { throw XRPCError.invalidRequest("Must provide a did to request blob state") }
                 let cid = try parseCID(blob)
-                guard let status = try await services.repos.blobTakedown(did: did, cid: cid) else { throw notFound }
+                guard let status = try await services.repos.blob(did: did, cid: cid) else { throw notFound }
                 return StatusOutput(
                     subject: Subject(type: repoBlobRefType, did: did, cid: cid.string),
                     takedown: StatusAttr(status.takedownRef), deactivated: nil)
