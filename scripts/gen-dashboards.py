@@ -278,6 +278,11 @@ def firehose():
     d.panel("Frame size", "p50 and p99 size of encoded firehose frames.", "bytes",
             [(quantile(0.5, "pds_firehose_frame_size_bytes"), "p50"),
              (quantile(0.99, "pds_firehose_frame_size_bytes"), "p99")])
+    d.row("Sync")
+    d.panel("Sync bytes sent by route", "Body bytes per second sent by getRepo, getRecord, getBlocks and getBlob.", "Bps",
+            [(rate("pds_sync_bytes_sent_total", by="route"), "{{route}}")], stack=True)
+    d.panel("getRepo exports by result", "getRepo CAR streams per minute, by result (error: broken off mid-stream).", "short",
+            [(f'60 * {rate("pds_sync_repo_exports_total", by="result")}', "{{result}}")])
     d.row("Relays")
     d.panel("Crawl requests by host and result", "requestCrawl notifications sent to configured relays per hour (alert PDSCrawlRequestsFailing).", "short",
             [(f'3600 * {rate("pds_crawl_requests_total", by="host, result")}', "{{host}} {{result}}")])
@@ -316,6 +321,10 @@ def database():
             [(quantile(0.5, "pds_backup_duration_seconds"), "p50"),
              (quantile(0.99, "pds_backup_duration_seconds"), "p99"),
              (f'86400 * {rate("pds_backup_duration_seconds_count")}', "backups/day")], w=16)
+    d.panel("Backups by result", "Scheduled backups per day, by result (ok, error).", "short",
+            [(f'86400 * {rate("pds_backups_total", by="result")}', "{{result}}")])
+    d.panel("Last backup size", "Bytes of the files of the last successful backup.", "bytes",
+            [(f"pds_last_backup_bytes{{{I}}}", "{{instance}}")])
     d.row("Process")
     d.panel("CPU", "CPU time used per second (1 = one full core).", "percentunit",
             [(f'rate(process_cpu_seconds_total{{{I}}}[{RI}])', "{{instance}}")])
