@@ -53,7 +53,7 @@ extension AccountCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create an account (with a fresh single-use invite code unless --invite is given).")
+            abstract: "Create an account (with a fresh single-use invite code when the server needs one and --invite is not given).")
 
         @OptionGroup var options: AdminOptions
         @Option(help: ArgumentHelp("Handle, under one of the server's handle domains.", valueName: "handle"))
@@ -67,20 +67,19 @@ extension AccountCommand {
 
         func run() async throws {
             try await options.run { client throws(AdminCommandError) in
-                let code: String
+                var input: [String: Any] = ["handle": handle, "email": email]
                 if let invite {
-                    code = invite
-                } else {
+                    input["inviteCode"] = invite
+                } else if try await client.query("com.atproto.server.describeServer", admin: false)["inviteCodeRequired"] as? Bool != false {
                     let created = try await client.procedure("com.atproto.server.createInviteCode", ["useCount": 1])
                     guard let value = created["code"] as? String else {
                         throw AdminCommandError(exitCode: AdminCommandError.failure, message: "the server made no invite code")
                     }
-                    code = value
+                    input["inviteCode"] = value
                 }
                 let chosen = password ?? AccountCommand.generatePassword()
-                let answer = try await client.procedure(
-                    "com.atproto.server.createAccount",
-                    ["handle": handle, "email": email, "password": chosen, "inviteCode": code], admin: false)
+                input["password"] = chosen
+                let answer = try await client.procedure("com.atproto.server.createAccount", input, admin: false)
                 let did = answer["did"] as? String ?? ""
                 let result: [(String, String?)] = [
                     ("did", did), ("handle", answer["handle"] as? String ?? handle), ("email", email),

@@ -23,7 +23,7 @@ enum AdminSubjectRoutes {
             if let blob = parameters.string("blob") {
                 guard let did else { throw XRPCError.invalidRequest("Must provide a did to request blob state") }
                 let cid = try parseCID(blob)
-                guard let status = try await services.repos.blobTakedown(did: did, cid: cid) else { throw notFound }
+                guard let status = try await services.repos.blob(did: did, cid: cid) else { throw notFound }
                 return StatusOutput(
                     subject: Subject(type: repoBlobRefType, did: did, cid: cid.string),
                     takedown: StatusAttr(status.takedownRef), deactivated: nil)
@@ -104,16 +104,13 @@ enum AdminSubjectRoutes {
     }
 
     static func updateBlob(did: String, cid: CID, takedownRef: String?, services: PDSServices) async throws {
-        guard try await services.repos.setBlobTakedown(did: did, cid: cid, ref: takedownRef) else {
-            throw XRPCError.invalidRequest("Blob not found: \(cid.string)", code: .notFound)
-        }
-        if let blobs = services.blobs {
-            if takedownRef == nil {
-                try blobs.unquarantine(did: did, cid: cid)
+        let found =
+            if let blobs = services.blobs {
+                try await blobs.setTakedown(did: did, cid: cid, ref: takedownRef)
             } else {
-                try blobs.quarantine(did: did, cid: cid)
+                try await services.repos.setBlobTakedown(did: did, cid: cid, ref: takedownRef)
             }
-        }
+        guard found else { throw XRPCError.invalidRequest("Blob not found: \(cid.string)", code: .notFound) }
         AdminRoutes.log(takedownRef == nil ? "untakedown_blob" : "takedown_blob", did: did, services: services, ["cid": "\(cid.string)"])
     }
 

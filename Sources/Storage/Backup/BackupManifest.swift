@@ -35,7 +35,8 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// Accounts in the snapshot.
     public var accounts: Int
     /// Blob rows in the snapshot whose file was gone by the time it was copied (deleted by the running server
-    /// after the snapshot: garbage-collected uploads or deleted accounts), as `<did>/<cid>`.
+    /// after the snapshot: garbage-collected uploads or deleted accounts), as `<did>/<cid>` (`quarantine/<did>/<cid>`
+    /// for a taken-down blob).
     public var missingBlobs: [String]
     public var files: [File]
 

@@ -6,6 +6,7 @@ import GRDB
 ///
 /// A backup folder holds `pds.sqlite` (a consistent snapshot taken with SQLite's online backup API inside one
 /// read transaction, so the server keeps writing meanwhile), `blobs/<did>/<cid>` for every row of the `blob` table
+/// (`blobs/quarantine/<did>/<cid>` for a taken-down one)
 /// in that snapshot (hard links when on the same file system, else copies), `secrets.toml`, and
 /// ``BackupManifest`` (`manifest.json`, written last) with the size and SHA-256 of every file.
 public enum DatabaseBackup {
@@ -45,13 +46,14 @@ public enum DatabaseBackup {
         var missing: [String] = []
         var relativePaths = [BackupManifest.databaseFileName]
         for blob in snapshot.blobs {
-            let relative = "\(BackupManifest.blobFolderName)/\(blob.did)/\(blob.cid)"
-            try BackupFiles.createFolder(blobFolder.appendingPathComponent(blob.did, isDirectory: true))
-            let source = blobRoot.appendingPathComponent(blob.did).appendingPathComponent(blob.cid).path
-            if try BackupFiles.linkOrCopy(from: source, to: destination.appendingPathComponent(relative).path) {
+            let relative = "\(BackupManifest.blobFolderName)/\(blob.path)"
+            let target = destination.appendingPathComponent(relative)
+            try BackupFiles.createFolder(target.deletingLastPathComponent())
+            let source = blobRoot.appendingPathComponent(blob.path).path
+            if try BackupFiles.linkOrCopy(from: source, to: target.path) {
                 relativePaths.append(relative)
             } else {
-                missing.append("\(blob.did)/\(blob.cid)")
+                missing.append(blob.path)
             }
         }
         try BackupFiles.createFolder(blobFolder)
@@ -117,9 +119,8 @@ public enum DatabaseBackup {
             problems += check.problems
             let missing = Set(manifest.missingBlobs)
             for blob in check.blobs {
-                let key = "\(blob.did)/\(blob.cid)"
-                if !listed.contains("\(BackupManifest.blobFolderName)/\(key)"), !missing.contains(key) {
-                    problems.append("blob \(key) of the database is not in the backup")
+                if !listed.contains("\(BackupManifest.blobFolderName)/\(blob.path)"), !missing.contains(blob.path) {
+                    problems.append("blob \(blob.path) of the database is not in the backup")
                 }
             }
         }
@@ -183,6 +184,11 @@ public enum DatabaseBackup {
     struct BlobRef: Sendable {
         let did: String
         let cid: String
+        /// Taken down: its file is in the blob store's quarantine folder.
+        let quarantined: Bool
+
+        /// The file's path under the blob root: `<did>/<cid>`, or `quarantine/<did>/<cid>` when taken down.
+        var path: String { (quarantined ? "quarantine/" : "") + "\(did)/\(cid)" }
     }
 
     private struct Snapshot: Sendable {
@@ -219,13 +225,15 @@ public enum DatabaseBackup {
     /// Every row of `blob` as `(did, cid string)`; refuses DIDs that could escape a blob folder.
     static func blobs(_ db: GRDB.Database) throws -> [BlobRef] {
         guard try db.tableExists("blob") else { return [] }
-        return try Row.fetchAll(db, sql: "SELECT did, cid FROM blob ORDER BY did, cid").map { row in
+        let hasTakedown = try db.columns(in: "blob").contains { $0.name == "takedown_ref" }
+        let takedown = hasTakedown ? "takedown_ref IS NOT NULL" : "0"
+        return try Row.fetchAll(db, sql: "SELECT did, cid, \(takedown) AS quarantined FROM blob ORDER BY did, cid").map { row in
             let did: String = row["did"]
             let raw: Data = row["cid"]
             guard DID.isValid(did), !did.contains("/"), !did.hasPrefix(".") else {
                 throw StorageError(.backupInvalid, "blob row with an invalid DID '\(did)'")
             }
-            return BlobRef(did: did, cid: try CID(bytes: [UInt8](raw)).string)
+            return BlobRef(did: did, cid: try CID(bytes: [UInt8](raw)).string, quarantined: row["quarantined"] as Bool)
         }
     }
 

@@ -19,6 +19,9 @@ public protocol BlobStore: Sendable {
     func deleteFiles(did: String, cids: [CID]) async
     /// Deletes uploads no record referenced within the grace period (rows and files); returns how many.
     func collectGarbage(uploadedBefore cutoff: Date) async throws(StorageError) -> Int
+    /// Sets (`ref`) or clears (nil) a blob's takedown and, in the same write transaction, moves its file out of
+    /// the served place or back. False when the account has no such blob.
+    func setTakedown(did: String, cid: CID, ref: String?) async throws(StorageError) -> Bool
     /// Moves a taken-down blob's file out of the served place (`quarantine`) or back (`unquarantine`). A blob
     /// whose file is already where it should be, or missing, is left as it is.
     func quarantine(did: String, cid: CID) throws(StorageError)

@@ -103,6 +103,18 @@ public final class DiskBlobStore: BlobStore {
         }
     }
 
+    public func setTakedown(did: String, cid: CID, ref: String?) async throws(StorageError) -> Bool {
+        try await database.write(kind: "blob_takedown") { db in
+            guard try RepoStore.setBlobTakedown(db: db, did: did, cid: cid, ref: ref) else { return false }
+            if ref == nil {
+                try self.unquarantine(did: did, cid: cid)
+            } else {
+                try self.quarantine(did: did, cid: cid)
+            }
+            return true
+        }
+    }
+
     public func quarantine(did: String, cid: CID) throws(StorageError) {
         try move(cid.string, from: try folder(did: did), to: try quarantineFolder(did: did))
     }

@@ -165,5 +165,16 @@ CREATE INDEX firehose_event_time ON firehose_event(time_us);
 
 """#
         ),
+        Migration(
+            name: "0003_admin",
+            checksum: "6801b2eb2088980457ad7ec7cc46d4c174f44b4cf3264d7a4fa6e7aaa7a4cf91",
+            sql: #"""
+-- 0003_admin: partial indexes that make counting accounts by status (`pds_accounts{status}`, refreshed after every
+-- account change) a walk over the few taken-down and deactivated accounts instead of a scan of the account table.
+CREATE INDEX account_takendown ON account(did) WHERE takedown_ref IS NOT NULL;
+CREATE INDEX account_deactivated ON account(did) WHERE deactivated_at IS NOT NULL AND takedown_ref IS NULL;
+
+"""#
+        ),
     ]
 }

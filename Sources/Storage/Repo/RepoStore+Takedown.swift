@@ -6,13 +6,6 @@ import GRDB
 /// in the repository (its MST and commits are unchanged) but is not served by getRecord or listRecords; a
 /// taken-down blob is not served and its file is quarantined by the blob store.
 extension RepoStore {
-    /// The takedown state of one record or blob.
-    public struct TakedownStatus: Sendable, Hashable {
-        /// The record's CID (nil for a blob).
-        public let cid: CID?
-        public let takedownRef: String?
-    }
-
     /// Sets (`ref`) or clears (nil) a record's takedown. Returns the record's current CID, nil when there is no
     /// such record.
     public func setRecordTakedown(did: String, collection: String, rkey: String, ref: String?) async throws(StorageError) -> CID? {
@@ -28,21 +21,14 @@ extension RepoStore {
         }
     }
 
-    /// Sets (`ref`) or clears (nil) a blob's takedown. False when the account has no such blob.
+    /// Sets (`ref`) or clears (nil) a blob's takedown row only (without a blob store: the file is the store's
+    /// business, see ``BlobStore/setTakedown(did:cid:ref:)``). False when the account has no such blob.
     public func setBlobTakedown(did: String, cid: CID, ref: String?) async throws(StorageError) -> Bool {
-        try await database.write(kind: "blob_takedown") { db in
-            try db.execute(
-                sql: "UPDATE blob SET takedown_ref = ? WHERE did = ? AND cid = ?", arguments: [ref, did, Data(cid.bytes)])
-            return db.changesCount > 0
-        }
+        try await database.write(kind: "blob_takedown") { db in try Self.setBlobTakedown(db: db, did: did, cid: cid, ref: ref) }
     }
 
-    /// A blob's takedown state; nil when the account has no such blob.
-    public func blobTakedown(did: String, cid: CID) async throws(StorageError) -> TakedownStatus? {
-        try await database.read(kind: "blob_get") { db in
-            try Row.fetchOne(
-                db, sql: "SELECT takedown_ref FROM blob WHERE did = ? AND cid = ?", arguments: [did, Data(cid.bytes)]
-            ).map { TakedownStatus(cid: nil, takedownRef: $0["takedown_ref"]) }
-        }
+    static func setBlobTakedown(db: GRDB.Database, did: String, cid: CID, ref: String?) throws -> Bool {
+        try db.execute(sql: "UPDATE blob SET takedown_ref = ? WHERE did = ? AND cid = ?", arguments: [ref, did, Data(cid.bytes)])
+        return db.changesCount > 0
     }
 }

@@ -207,6 +207,28 @@ struct DatabaseBackupTests {
         try await DatabaseBackup.verify(backup)
     }
 
+    @Test func aTakenDownBlobIsBackedUpFromQuarantineAndRestoredThere() async throws {
+        let source = try await Populated.make()
+        defer { source.fixture.close() }
+        #expect(try await source.fixture.repos.setBlobTakedown(did: source.did, cid: source.blobCID, ref: "case-1"))
+        try source.blobs.quarantine(did: source.did, cid: source.blobCID)
+        let backup = source.fixture.dir.url.appendingPathComponent("backup")
+        let manifest = try await source.backup(into: backup)
+        let quarantined = "blobs/quarantine/\(source.did)/\(source.blobCID.string)"
+        #expect(manifest.files.contains { $0.path == quarantined })
+        #expect(manifest.missingBlobs.isEmpty)
+        try await DatabaseBackup.verify(backup)
+
+        let target = source.fixture.dir.url.appendingPathComponent("restored")
+        try await DatabaseBackup.restore(from: backup, into: target)
+        let database = try await Storage.Database.open(path: target.appendingPathComponent("pds.sqlite").path, logger: testLogger)
+        defer { try? database.close() }
+        let store = try DiskBlobStore(root: target.appendingPathComponent("blobs"), database: database)
+        #expect(try store.contents(did: source.did, cid: source.blobCID) == nil)
+        try store.unquarantine(did: source.did, cid: source.blobCID)
+        #expect(try store.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
+    }
+
     @Test func restoreRefusesAnInvalidBackupAndWritesNothing() async throws {
         let source = try await Populated.make()
         defer { source.fixture.close() }
