@@ -135,6 +135,7 @@ struct PDSServer {
                             interval: .seconds(config.backupIntervalHours * 3600), keep: config.backupKeep),
                         metricsFactory: metrics.factory, logger: logger)))
         }
+        if let crawlNotifier { maintenance.append(.init(service: crawlNotifier)) }
         let shutdownBegun = ShutdownFlag()
         let notice = ShutdownNoticeService(notifier: notifier, logger: logger, begun: shutdownBegun)
         // Graceful shutdown runs in reverse order: notice (STOPPING=1), then the HTTP drain, then the firehose
@@ -144,8 +145,7 @@ struct PDSServer {
                 .init(service: watchdog),
                 .init(service: sequencer),
                 .init(service: trimmer),
-            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
-                + (crawlNotifier.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + maintenance + [
+            ] + (blobGC.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + maintenance + [
                 .init(service: app),
                 .init(service: notice),
             ],
