@@ -81,8 +81,6 @@ public enum MetricCatalog {
         .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),
         .counter("pds_plc_requests_total", "Requests to the PLC directory, by op (read, submit) and result.", labels: ["op", "result"]),
         .histogram("pds_plc_request_duration_seconds", "Duration of PLC directory requests (each attempt), by op (read, submit), in seconds.", labels: ["op"], buckets: durationBuckets),
-        .counter("pds_appview_proxy_requests_total", "Requests proxied to the AppView, by result.", labels: ["result"]),
-        .histogram("pds_appview_proxy_duration_seconds", "Duration of requests proxied to the AppView, in seconds.", buckets: durationBuckets),
         .counter("pds_auth_attempts_total", "Authentication attempts, by method and result.", labels: ["method", "result"]),
         .counter("pds_rate_limit_rejections_total", "Requests rejected by rate limits, by limiter and route (XRPC NSID).", labels: ["limiter", "route"]),
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown, suspended, deleted).", labels: ["status"]),
