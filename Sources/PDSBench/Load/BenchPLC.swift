@@ -28,8 +28,7 @@ enum BenchPLC {
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
         }
-        print("plc directory listening on http://127.0.0.1:\(UInt16(bigEndian: actual.sin_port))")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("plc directory listening on http://127.0.0.1:\(UInt16(bigEndian: actual.sin_port))\n".utf8))
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 { continue }

@@ -78,6 +78,7 @@ struct LoadBench {
     // MARK: Run
 
     func run() throws {
+        let address = address
         let control = HTTPConnection(address)
         let health = try control.exchange(HTTPRequestBytes.make(method: "GET", path: "/xrpc/_health", host: address.hostHeader))
         guard health.status == 200 else { throw BenchError("\(options.url)/xrpc/_health answered \(health.status): \(health.text)") }
@@ -94,7 +95,6 @@ struct LoadBench {
         print("")
         print("phase                                    req/s      p50 ms   p99 ms   requests  errors")
         let createdAt = ISO8601DateFormatter().string(from: Date())
-        let address = address
         let createRecord: @Sendable (Int, Int) -> [UInt8] = { client, sequence in
             let account = accounts[client]
             let body = #"{"repo":"\#(account.did)","collection":"\#(Self.collection)","record":{"$type":"\#(Self.collection)","text":"load benchmark post \#(sequence) from client \#(client)","createdAt":"\#(createdAt)"}}"#
