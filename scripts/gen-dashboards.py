@@ -178,6 +178,8 @@ def overview():
              (f'60 * {rate("pds_watchdog_pings_skipped_total", by="check")}', "skipped/min {{check}}")])
     d.panel("Log messages by level", "Log messages emitted per second, by level.", "short",
             [(rate("pds_log_messages_total", by="level"), "{{level}}")], stack=True)
+    d.panel("Log lines dropped", "Log lines dropped per minute because the log writer's buffer was full (stderr not drained).", "short",
+            [(f'60 * {rate("pds_log_lines_dropped_total")}', "dropped/min")])
     d.panel("Uptime and restarts", "Time since the process started; restarts in the last hour (alert PDSRestarting above 2).", "s",
             [(f"time() - process_start_time_seconds{{{I}}}", "uptime {{instance}}"),
              (f"changes(process_start_time_seconds{{{I}}}[1h])", "restarts in 1h {{instance}}")])
@@ -198,9 +200,6 @@ def overview():
     d.panel("Identity resolution", "DID and handle resolutions per second by method and result, and their p99 duration.", "short",
             [(rate("pds_identity_resolve_duration_seconds_count", by="method, result"), "{{method}} {{result}} /s"),
              (quantile(0.99, "pds_identity_resolve_duration_seconds", by="method"), "p99 seconds {{method}}")])
-    d.panel("AppView proxy", "Requests proxied to the AppView per second by result, and their p99 duration in seconds.", "short",
-            [(rate("pds_appview_proxy_requests_total", by="result"), "{{result}} /s"),
-             (quantile(0.99, "pds_appview_proxy_duration_seconds"), "p99 seconds")])
     return d
 
 

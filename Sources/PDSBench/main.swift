@@ -82,6 +82,32 @@ case "all":
     try benchKeys()
     try benchMST(sizes: [25_000, 50_000, 100_000])
     try benchCAR(sizes: [25_000, 50_000, 100_000])
+case "load":
+    do {
+        try LoadBench(options: LoadBench.Options(arguments: Array(args.dropFirst()))).run()
+    } catch {
+        FileHandle.standardError.write(Data("pds-bench load: \(error)\n".utf8))
+        exit(1)
+    }
+case "plc":
+    do {
+        var port: UInt16 = 0
+        if args.count == 3, args[1] == "--port", let value = UInt16(args[2]) {
+            port = value
+        } else if args.count != 1 {
+            throw BenchError("usage: pds-bench plc [--port PORT]")
+        }
+        try BenchPLC.serve(port: port)
+    } catch {
+        FileHandle.standardError.write(Data("pds-bench plc: \(error)\n".utf8))
+        exit(1)
+    }
 default:
-    print("usage: pds-bench cbor [records-file] | keys | mst | car | all | sync-seed DATA_DIR [RECORDS]   (build with -c release)")
+    print(
+        """
+        usage: pds-bench cbor [records-file] | keys | mst | car | all   (protocol core; build with -c release)
+               pds-bench sync-seed DATA_DIR [RECORDS]   (a large repository for scripts/bench-getrepo.sh)
+               pds-bench plc [--port PORT]     (an accept-everything did:plc directory for load benchmarks)
+               pds-bench load [options]        (repository load against a running server; --help for options)
+        """)
 }

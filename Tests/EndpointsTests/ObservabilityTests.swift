@@ -90,6 +90,8 @@ import Testing
         #expect(entry.metadata["path"] == nil)
         let duration = try #require(entry.metadata["duration_ms"].flatMap(Double.init))
         #expect(duration >= 0)
+        let bytes = try #require(entry.metadata["bytes"].flatMap(Int.init))
+        #expect(bytes > 0)
         let everything = server.logs.entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
         #expect(!everything.contains("hunter2"))
         #expect(!everything.contains("secret-token-value"))

@@ -57,6 +57,7 @@ struct PDSServer {
                 ])
         } catch {
             logger.critical("cannot start: \(error.message)")
+            LogSink.standardError.flush()
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
@@ -79,6 +80,7 @@ struct PDSServer {
                 database: database, settings: settings, metricsFactory: metrics.factory, logger: logger)
         } catch {
             logger.critical("cannot start: \(error.message)")
+            LogSink.standardError.flush()
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
@@ -173,6 +175,8 @@ struct PDSServer {
             logger.error("closing the database failed: \(error.message)")
         }
         logger.info("stopped")
+        // Request lines are written by the log writer's thread: let it finish before the process exits.
+        LogSink.standardError.flush()
         return status
     }
 

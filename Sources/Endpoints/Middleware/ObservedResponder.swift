@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOHTTP1
+import Telemetry
 
 /// The outermost layer of every request: request id, in-flight gauge, request metrics and the one
 /// log event per request. It wraps the router so it also sees requests no route matched.
@@ -101,25 +102,10 @@ struct Observation: Sendable {
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         metrics.inFlight.decrement()
         metrics.record(method: method, route: route, status: status, durationNanoseconds: nanoseconds, responseBytes: bytes)
-        guard logger.logLevel <= .info else { return }
-        // Few fields: formatting them is most of the cost of a request log line. The path (never
-        // the query string) is logged only when the route does not already name the endpoint.
-        var metadata: Logger.Metadata = [
-            "method": .string(method.rawValue),
-            "route": .string(route),
-            "status": .stringConvertible(status.code),
-            "duration_ms": .string(Self.milliseconds(nanoseconds)),
-        ]
-        if route == Self.unmatchedRoute {
-            metadata["path"] = .string(path)
-        }
-        logger.info("\(method.rawValue) \(route) \(status.code)", metadata: metadata)
-    }
-
-    /// Milliseconds with three decimals.
-    static func milliseconds(_ nanoseconds: Int64) -> String {
-        let micros = max(0, nanoseconds / 1000)
-        let fraction = String(micros % 1000)
-        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        // The path (never the query string) is logged only when the route does not already name the endpoint.
+        logger.logRequest(
+            RequestLogEvent(
+                method: method.rawValue, route: route, status: status.code, durationNanoseconds: nanoseconds,
+                bytes: bytes, path: route == Self.unmatchedRoute ? path : nil))
     }
 }

@@ -34,44 +34,50 @@ struct RepoWriteRoutes: Sendable {
 
     func createRecord(_ request: Request, context: PDSRequestContext) async throws -> Response {
         let (did, input) = try await authorizedInput(request, context: context)
-        let prepared = try preparer.prepareRecord(
-            action: .create, collection: try input.requiredString("collection"), rkey: try input.string("rkey"),
-            record: try input.requiredObject("record"), validate: try input.bool("validate"))
-        let outcome = try await commit(did: did, writes: [prepared.write], swapCommit: try input.cid("swapCommit"))
-        return try RepoJSON.response(writeOutput(did: did, prepared: prepared, outcome: outcome))
+        return try await rateLimited(did: did, points: Self.createPoints, route: "com.atproto.repo.createRecord", request, context) {
+            let prepared = try preparer.prepareRecord(
+                action: .create, collection: try input.requiredString("collection"), rkey: try input.string("rkey"),
+                record: try input.requiredObject("record"), validate: try input.bool("validate"))
+            let outcome = try await commit(did: did, writes: [prepared.write], swapCommit: try input.cid("swapCommit"))
+            return try RepoJSON.response(writeOutput(did: did, prepared: prepared, outcome: outcome))
+        }
     }
 
     func putRecord(_ request: Request, context: PDSRequestContext) async throws -> Response {
         let (did, input) = try await authorizedInput(request, context: context)
-        let swap: RecordWrite.Swap
-        switch input.fields["swapRecord"] {
-        case nil: swap = .unchecked
-        case .null?: swap = .mustNotExist
-        default: swap = try input.cid("swapRecord").map { .mustBe($0) } ?? .unchecked
+        return try await rateLimited(did: did, points: Self.updatePoints, route: "com.atproto.repo.putRecord", request, context) {
+            let swap: RecordWrite.Swap
+            switch input.fields["swapRecord"] {
+            case nil: swap = .unchecked
+            case .null?: swap = .mustNotExist
+            default: swap = try input.cid("swapRecord").map { .mustBe($0) } ?? .unchecked
+            }
+            let prepared = try preparer.prepareRecord(
+                action: .put, collection: try input.requiredString("collection"), rkey: try input.requiredString("rkey"),
+                record: try input.requiredObject("record"), validate: try input.bool("validate"), swap: swap)
+            let outcome = try await commit(did: did, writes: [prepared.write], swapCommit: try input.cid("swapCommit"))
+            return try RepoJSON.response(writeOutput(did: did, prepared: prepared, outcome: outcome))
         }
-        let prepared = try preparer.prepareRecord(
-            action: .put, collection: try input.requiredString("collection"), rkey: try input.requiredString("rkey"),
-            record: try input.requiredObject("record"), validate: try input.bool("validate"), swap: swap)
-        let outcome = try await commit(did: did, writes: [prepared.write], swapCommit: try input.cid("swapCommit"))
-        return try RepoJSON.response(writeOutput(did: did, prepared: prepared, outcome: outcome))
     }
 
     func deleteRecord(_ request: Request, context: PDSRequestContext) async throws -> Response {
         let (did, input) = try await authorizedInput(request, context: context)
-        let swapRecord = try input.cid("swapRecord")
-        let prepared = try preparer.prepareDelete(
-            collection: try input.requiredString("collection"), rkey: try input.requiredString("rkey"),
-            swap: swapRecord.map { .mustBe($0) } ?? .unchecked)
-        let swapCommit = try input.cid("swapCommit")
-        // Deleting a record that does not exist is a no-op without a commit (as the reference), unless a swap
-        // condition makes it an error.
-        if swapRecord == nil, swapCommit == nil,
-            try await services.repos.record(did: did, collection: prepared.write.collection, rkey: prepared.write.rkey) == nil
-        {
-            return try RepoJSON.response(.map([:]))
+        return try await rateLimited(did: did, points: Self.deletePoints, route: "com.atproto.repo.deleteRecord", request, context) {
+            let swapRecord = try input.cid("swapRecord")
+            let prepared = try preparer.prepareDelete(
+                collection: try input.requiredString("collection"), rkey: try input.requiredString("rkey"),
+                swap: swapRecord.map { .mustBe($0) } ?? .unchecked)
+            let swapCommit = try input.cid("swapCommit")
+            // Deleting a record that does not exist is a no-op without a commit (as the reference), unless a swap
+            // condition makes it an error.
+            if swapRecord == nil, swapCommit == nil,
+                try await services.repos.record(did: did, collection: prepared.write.collection, rkey: prepared.write.rkey) == nil
+            {
+                return try RepoJSON.response(.map([:]))
+            }
+            let outcome = try await commit(did: did, writes: [prepared.write], swapCommit: swapCommit)
+            return try RepoJSON.response(.map(["commit": Self.commitMeta(outcome)]))
         }
-        let outcome = try await commit(did: did, writes: [prepared.write], swapCommit: swapCommit)
-        return try RepoJSON.response(.map(["commit": Self.commitMeta(outcome)]))
     }
 
     func applyWrites(_ request: Request, context: PDSRequestContext) async throws -> Response {
@@ -86,7 +92,14 @@ struct RepoWriteRoutes: Sendable {
         for (index, item) in items.enumerated() {
             prepared.append(try prepareApplyWrite(item, path: "Input/writes/\(index)", validate: validate))
         }
-        let outcome = try await commit(did: did, writes: prepared.map(\.write), swapCommit: try input.cid("swapCommit"))
+        let points = prepared.reduce(0) { $0 + Self.points(for: $1.write.action) }
+        return try await rateLimited(did: did, points: points, route: Self.applyWritesType, request, context) {
+            try await applyPrepared(prepared, did: did, swapCommit: try input.cid("swapCommit"))
+        }
+    }
+
+    private func applyPrepared(_ prepared: [RecordPreparer.Prepared], did: String, swapCommit: CID?) async throws -> Response {
+        let outcome = try await commit(did: did, writes: prepared.map(\.write), swapCommit: swapCommit)
         let results: [DataValue] = prepared.map { item in
             let write = item.write
             switch write.action {
@@ -103,6 +116,42 @@ struct RepoWriteRoutes: Sendable {
             }
         }
         return try RepoJSON.response(.map(["commit": Self.commitMeta(outcome), "results": .array(results)]))
+    }
+
+    // MARK: Rate limits (PDS-REFERENCE §7.1: shared per-account points, per hour and per day)
+
+    static let createPoints = 3
+    static let updatePoints = 2
+    static let deletePoints = 1
+
+    static func points(for action: RecordWrite.Action) -> Int {
+        switch action {
+        case .create: createPoints
+        case .put, .update: updatePoints
+        case .delete: deletePoints
+        }
+    }
+
+    /// Consumes `points` of the caller's repo-write limits, then runs `body`; its response or error carries the
+    /// `RateLimit-*` headers of the tighter limit (429 `RateLimitExceeded` when one is used up).
+    private func rateLimited(
+        did: String,
+        points: Int,
+        route: String,
+        _ request: Request,
+        _ context: PDSRequestContext,
+        _ body: () async throws -> Response
+    ) async throws -> Response {
+        let headers = try services.rateLimiter.enforce(
+            [.repoWriteHour, .repoWriteDay], key: did, points: points, route: route, request: request, context: context)
+        do {
+            var response = try await body()
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch var error as XRPCError {
+            error.headers.append(contentsOf: headers)
+            throw error
+        }
     }
 
     // MARK: Helpers

@@ -22,14 +22,9 @@ enum SessionRoutes {
                 peer: context.remoteAddress?.ipAddress,
                 forwardedFor: request.headers[values: RateLimitClientAddress.forwardedForHeader],
                 trustForwardedFor: services.rateLimiter.settings.trustForwardedFor)
-            var headers = HTTPFields()
-            if !services.rateLimiter.isBypassed(
-                bypassHeader: request.headers[RateLimitClientAddress.bypassHeader], clientIP: clientIP)
-            {
-                headers = try services.rateLimiter.enforce(
-                    [.createSessionShort, .createSessionDay], key: "\(input.identifier)-\(clientIP)",
-                    route: createSessionNSID)
-            }
+            let headers = try services.rateLimiter.enforce(
+                [.createSessionShort, .createSessionDay], key: "\(input.identifier)-\(clientIP)",
+                route: createSessionNSID, request: request, context: context)
             do {
                 let output = try await createSession(input, services: services)
                 return try JSONBody.response(output, headers: headers)

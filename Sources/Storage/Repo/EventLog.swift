@@ -39,21 +39,21 @@ public enum EventLog {
             assigned.append(seq)
             seq += 1
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO server_meta (key, value) VALUES (?, ?)
                 ON CONFLICT(key) DO UPDATE SET value = excluded.value
-                """,
-            arguments: [headKey, String(seq - 1)])
+                """
+        ).execute(arguments: [headKey, String(seq - 1)])
         metrics.recordFirehoseWrite(ContinuousClock.now - start)
         return assigned
     }
 
     /// The highest sequence number ever assigned, or nil when no event was ever written.
     static func head(_ db: GRDB.Database) throws -> Int64? {
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = ?", arguments: [headKey])
+        let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM server_meta WHERE key = ?"), arguments: [headKey])
             .flatMap { Int64($0) }
-        let maxRow = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM firehose_event")
+        let maxRow = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM firehose_event"))
         switch (stored, maxRow) {
         case (let s?, let m?): return max(s, m)
         case (let s?, nil): return s

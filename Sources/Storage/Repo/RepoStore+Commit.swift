@@ -28,7 +28,7 @@ extension RepoStore {
         var paths = Set(writes.map(\.path))
         for write in writes {
             let existing = try Data.fetchOne(
-                db, sql: "SELECT cid FROM record WHERE did = ? AND collection = ? AND rkey = ?",
+                db.cachedStatement(sql: "SELECT cid FROM record WHERE did = ? AND collection = ? AND rkey = ?"),
                 arguments: [did, write.collection, write.rkey]
             ).map { try Self.cid($0) }
             switch write.swap {
@@ -125,9 +125,8 @@ extension RepoStore {
         for cid in built.removedNodeCIDs where built.newNodeBlocks[cid] == nil {
             try deleteBlock.execute(arguments: [did, Data(cid.bytes)])
         }
-        try db.execute(
-            sql: "UPDATE repo_root SET commit_cid = ?, data_cid = ?, rev = ?, indexed_at = ? WHERE did = ?",
-            arguments: [Data(commitBlock.cid.bytes), Data(built.root.bytes), rev, nowString, did])
+        try db.cachedStatement(sql: "UPDATE repo_root SET commit_cid = ?, data_cid = ?, rev = ?, indexed_at = ? WHERE did = ?")
+            .execute(arguments: [Data(commitBlock.cid.bytes), Data(built.root.bytes), rev, nowString, did])
 
         // Records, backlinks, blobs.
         var applied: [CommitOutcome.Applied] = []
@@ -144,11 +143,12 @@ extension RepoStore {
                 applied.append(.init(action: .delete, collection: write.collection, rkey: write.rkey, cid: nil))
             case .create, .update, .put:
                 let record = write.record!
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO record (did, collection, rkey, cid, content, rev, indexed_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [did, write.collection, write.rkey, Data(record.cid.bytes), Data(record.bytes), rev, nowString])
                 bytesWritten += record.bytes.count
                 for backlink in write.backlinks {

@@ -41,7 +41,7 @@ public final class RepoStore: Sendable {
     static func head(db: GRDB.Database, did: String) throws -> Head? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT commit_cid, data_cid, rev FROM repo_root WHERE did = ?", arguments: [did])
+                db.cachedStatement(sql: "SELECT commit_cid, data_cid, rev FROM repo_root WHERE did = ?"), arguments: [did])
         else { return nil }
         return Head(
             commitCID: try cid(row["commit_cid"]), dataCID: try cid(row["data_cid"]), rev: row["rev"])
@@ -59,8 +59,8 @@ public final class RepoStore: Sendable {
     public func record(did: String, collection: String, rkey: String) async throws(StorageError) -> StoredRecord? {
         try await database.read(kind: "record_get") { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ? AND rkey = ?",
+                db.cachedStatement(
+                    sql: "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ? AND rkey = ?"),
                 arguments: [did, collection, rkey]
             ).map(Self.storedRecord)
         }
@@ -80,7 +80,7 @@ public final class RepoStore: Sendable {
             }
             sql += " ORDER BY rkey \(order) LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedRecord)
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.storedRecord)
         }
     }
 

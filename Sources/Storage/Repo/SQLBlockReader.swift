@@ -11,12 +11,12 @@ struct SQLBlockReader: BlockReader {
     func readBlock(_ cid: CID) throws -> [UInt8]? {
         let key = Data(cid.bytes)
         if let data = try Data.fetchOne(
-            db, sql: "SELECT content FROM repo_block WHERE did = ? AND cid = ?", arguments: [did, key])
+            db.cachedStatement(sql: "SELECT content FROM repo_block WHERE did = ? AND cid = ?"), arguments: [did, key])
         {
             return [UInt8](data)
         }
         if let data = try Data.fetchOne(
-            db, sql: "SELECT content FROM record WHERE did = ? AND cid = ? LIMIT 1", arguments: [did, key])
+            db.cachedStatement(sql: "SELECT content FROM record WHERE did = ? AND cid = ? LIMIT 1"), arguments: [did, key])
         {
             return [UInt8](data)
         }

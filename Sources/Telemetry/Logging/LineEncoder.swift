@@ -16,14 +16,24 @@ enum LineEncoder {
 
     static func appendLogfmtValue(_ value: String, to out: inout [UInt8]) {
         let utf8 = value.utf8
-        let needsQuotes = utf8.isEmpty || utf8.contains { byte in
-            byte <= 0x20 || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
-        }
-        guard needsQuotes else {
+        guard logfmtNeedsQuotes(utf8) else {
             out.append(contentsOf: utf8)
             return
         }
         out.append(UInt8(ascii: "\""))
+        appendLogfmtEscaped(utf8, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether a logfmt value must be quoted: empty, or containing a space, control character, `=`, `"` or a backslash.
+    static func logfmtNeedsQuotes(_ utf8: String.UTF8View) -> Bool {
+        utf8.isEmpty || utf8.contains { byte in
+            byte <= 0x20 || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
+        }
+    }
+
+    /// The inside of a quoted logfmt value (without the quotes).
+    static func appendLogfmtEscaped(_ utf8: String.UTF8View, to out: inout [UInt8]) {
         for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -40,18 +50,23 @@ enum LineEncoder {
                 out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     // MARK: JSON
 
     static func appendJSONString(_ value: String, to out: inout [UInt8]) {
-        var value = value
-        value.withUTF8 { appendJSONString(bytes: $0, to: &out) }
+        out.append(UInt8(ascii: "\""))
+        appendJSONEscaped(value, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
-    private static func appendJSONString(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    /// The inside of a JSON string (without the quotes).
+    static func appendJSONEscaped(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { appendJSONEscaped(bytes: $0, to: &out) }
+    }
+
+    private static func appendJSONEscaped(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -73,7 +88,6 @@ enum LineEncoder {
             }
             index += 1
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     private static func appendUnicodeEscape(_ code: UInt16, to out: inout [UInt8]) {

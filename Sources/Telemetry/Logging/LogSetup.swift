@@ -32,6 +32,10 @@ public enum LogSetup {
         journalSocketPath: String? = nil
     ) -> @Sendable (String) -> any LogHandler {
         let counter = LogMessageCounter(metricsFactory: metricsFactory)
+        if let writer = sink.writer {
+            writer.countDrops(
+                in: metricsFactory.map { Counter(label: droppedLinesMetric, factory: $0) } ?? Counter(label: droppedLinesMetric))
+        }
         let journalSocketPath = journalSocketPath ?? environment[journalSocketVariable].flatMap { $0.isEmpty ? nil : $0 }
         var resolved = resolve(format, environment: environment)
         // sd_journal_sendv reports success even when no journald listens, so check for the socket
@@ -56,6 +60,9 @@ public enum LogSetup {
             return { label in LineLogHandler(label: label, format: .logfmt, level: level, sink: sink, counter: counter) }
         }
     }
+
+    /// Lines the stderr writer dropped because its buffer was full.
+    static let droppedLinesMetric = "pds_log_lines_dropped_total"
 
     /// Environment variable naming an explicit journald socket.
     public static let journalSocketVariable = "PDS_JOURNAL_SOCKET"

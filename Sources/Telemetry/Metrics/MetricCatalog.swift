@@ -44,6 +44,7 @@ public enum MetricCatalog {
 
         // MARK: Logging, health, systemd
         .counter("pds_log_messages_total", "Log messages emitted, by level.", labels: ["level"]),
+        .counter("pds_log_lines_dropped_total", "Log lines dropped because the stderr writer's buffer was full."),
         .gauge("pds_healthcheck", "Result of the last run of a health check: 1 passed, 0 failed.", labels: ["type", "name"]),
         .histogram("pds_healthcheck_duration_seconds", "Duration of health checks, in seconds.", labels: ["name"], buckets: durationBuckets),
         .counter("pds_healthchecks_total", "Health check runs, by type, name and status (success or error).", labels: ["type", "name", "status"]),
@@ -85,8 +86,6 @@ public enum MetricCatalog {
         .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),
         .counter("pds_plc_requests_total", "Requests to the PLC directory, by op (read, submit) and result.", labels: ["op", "result"]),
         .histogram("pds_plc_request_duration_seconds", "Duration of PLC directory requests (each attempt), by op (read, submit), in seconds.", labels: ["op"], buckets: durationBuckets),
-        .counter("pds_appview_proxy_requests_total", "Requests proxied to the AppView, by result.", labels: ["result"]),
-        .histogram("pds_appview_proxy_duration_seconds", "Duration of requests proxied to the AppView, in seconds.", buckets: durationBuckets),
         .counter("pds_auth_attempts_total", "Authentication attempts, by method and result.", labels: ["method", "result"]),
         .counter("pds_rate_limit_rejections_total", "Requests rejected by rate limits, by limiter and route (XRPC NSID).", labels: ["limiter", "route"]),
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown); counted at start and after every account change.", labels: ["status"]),
