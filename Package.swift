@@ -117,7 +117,17 @@ let package = Package(
 
         .executableTarget(
             name: "PDSBench",
-            dependencies: ["ATProto"],
+            dependencies: [
+                "ATProto",
+                // The firehose benchmarks run an in-process server.
+                "Endpoints", "Storage", "Telemetry",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 

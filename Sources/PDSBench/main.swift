@@ -76,11 +76,25 @@ case "cbor": try benchCBOR(arguments: Array(args.dropFirst()))
 case "keys": try benchKeys()
 case "mst": try benchMST(sizes: [25_000, 50_000, 100_000])
 case "car": try benchCAR(sizes: [25_000, 50_000, 100_000])
+case "firehose-replay":
+    // pds-bench firehose-replay [events=100000] [runs=3] [frame-bytes=700]
+    let rest = args.dropFirst().compactMap { Int($0) }
+    try await benchFirehoseReplay(
+        events: rest.count > 0 ? rest[0] : 100_000, runs: rest.count > 1 ? rest[1] : 3, frameBytes: rest.count > 2 ? rest[2] : 700)
+case "firehose-fanout":
+    // pds-bench firehose-fanout [subscribers=100] [commits/s=1000] [seconds=10] [accounts=20]
+    let rest = args.dropFirst().compactMap { Int($0) }
+    try await benchFirehoseFanout(
+        subscribers: rest.count > 0 ? rest[0] : 100, rate: rest.count > 1 ? rest[1] : 1_000,
+        duration: rest.count > 2 ? rest[2] : 10, accountCount: rest.count > 3 ? rest[3] : 20)
 case "all":
     try benchCBOR(arguments: [])
     try benchKeys()
     try benchMST(sizes: [25_000, 50_000, 100_000])
     try benchCAR(sizes: [25_000, 50_000, 100_000])
 default:
-    print("usage: pds-bench cbor [records-file] | keys | mst | car | all   (build with -c release)")
+    print(
+        "usage: pds-bench cbor [records-file] | keys | mst | car | all"
+            + " | firehose-replay [events] [runs] [frame-bytes] | firehose-fanout [subscribers] [commits/s] [seconds] [accounts]"
+            + "   (build with -c release)")
 }

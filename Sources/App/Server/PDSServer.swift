@@ -84,7 +84,8 @@ struct PDSServer {
         }
         let bindAddress = config.bindAddress
         // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
-        let firehoseSettings = FirehoseSettings(retention: .seconds(config.firehoseRetentionHours * 3600))
+        let firehoseSettings = FirehoseSettings(
+            retention: .seconds(config.firehoseRetentionHours * 3600), outboxMaxEvents: config.firehoseOutboxEvents)
         var firehoseLogger = Logger(label: "pds.firehose")
         firehoseLogger.logLevel = config.logLevel
         let sequencer = Sequencer(

@@ -282,7 +282,7 @@ struct SubscribeReposTests {
 
     @Test func stalledSubscriberGetsConsumerTooSlowWhileOthersCarryOn() async throws {
         let harness = try await FirehoseHarness(
-            settings: FirehoseSettings(outboxMaxFrames: 20, writeStallTimeout: .seconds(30), tooSlowGrace: .seconds(20)))
+            settings: FirehoseSettings(outboxMaxEvents: 20, writeStallTimeout: .seconds(30), tooSlowGrace: .seconds(20)))
         defer { harness.close() }
         try await harness.run { port in
             let did = try await harness.createAccount("alice")
