@@ -234,9 +234,10 @@ final class FirehoseConnection: Sendable {
     static let batchBytes = 1 << 20
 
     /// Writes `events` straight into the channel pipeline, in batches of up to ``batchBytes`` each written in
-    /// one event-loop task with one flush. After each batch it waits until the previous one has reached the
-    /// socket: at most two batches are in flight, the next one is prepared while the socket drains, and a peer
-    /// that stops reading stops the stream (the stall watchdog closes it).
+    /// one event-loop task with one flush. While the channel is writable nothing waits; once it is not (the
+    /// socket buffer is full), each batch waits until the previous one has reached the socket. So at most two
+    /// batches beyond NIO's write watermark are in flight, the next one is prepared while the socket drains, and
+    /// a peer that stops reading stops the stream (the stall watchdog closes it).
     private func write<Events: Collection<FirehoseOutbox.Event>>(_ events: Events) async throws {
         var batch: [WebSocketFrame] = []
         batch.reserveCapacity(events.count)
@@ -278,7 +279,7 @@ final class FirehoseConnection: Sendable {
             watch.inFlight = promise.futureResult
             return previous
         }
-        if let previous { try await waitForWrite(previous) }
+        if let previous, !channel.isWritable || !channel.isActive { try await waitForWrite(previous) }
     }
 
     /// Waits until every batch written so far has reached the socket.
