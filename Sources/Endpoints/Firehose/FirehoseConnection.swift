@@ -201,10 +201,12 @@ final class FirehoseConnection: Sendable {
         let allocator = channel.allocator
         while true {
             if watch.withLock({ $0.clientGone }) { throw Stop(reason: .clientClosed) }
-            let page = try await sequencer.database.firehoseEvents(after: last, limit: settings.pageSize)
+            // Each stored frame is copied once, from SQLite into a socket buffer of its own.
+            let page = try await sequencer.database.firehoseFrames(after: last, limit: settings.pageSize) { seq, kind, frame in
+                FirehoseOutbox.Event(seq: seq, kind: kind, frame: Self.framed(frame, allocator: allocator))
+            }
             if let final = page.last {
-                // A buffer of its own per frame, with room for the WebSocket header in front of the payload.
-                try await write(page.map { Self.outgoing($0, allocator: allocator) })
+                try await write(page)
                 last = final.seq
             }
             if page.isEmpty || (untilShortPage && page.count < settings.pageSize) { return last }
@@ -214,13 +216,9 @@ final class FirehoseConnection: Sendable {
     /// The WebSocket frame header of a server frame is at most 10 bytes (no mask).
     static let headroom = 10
 
-    /// `stored` in a buffer with ``headroom`` bytes before its payload, so the WebSocket encoder writes the frame
-    /// header in place instead of in a separate buffer.
-    static func outgoing(_ stored: EventLog.StoredEvent, allocator: ByteBufferAllocator) -> FirehoseOutbox.Event {
-        FirehoseOutbox.Event(seq: stored.seq, kind: stored.kind, frame: framed(stored.frame, allocator: allocator))
-    }
-
-    static func framed(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// `bytes` in a buffer of its own with ``headroom`` bytes before the payload, so the WebSocket encoder writes
+    /// the frame header in place instead of in a separate buffer.
+    static func framed(_ bytes: UnsafeRawBufferPointer, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: bytes.count + headroom)
         buffer.moveWriterIndex(forwardBy: headroom)
         buffer.moveReaderIndex(forwardBy: headroom)
@@ -299,7 +297,8 @@ final class FirehoseConnection: Sendable {
 
     /// Sends one frame built here (info, error) and waits until it reached the socket.
     private func send(_ frame: [UInt8], type: String) async throws {
-        try await write(CollectionOfOne(FirehoseOutbox.Event(seq: 0, kind: type, frame: Self.framed(frame, allocator: channel.allocator))))
+        let buffer = frame.withUnsafeBytes { Self.framed($0, allocator: channel.allocator) }
+        try await write(CollectionOfOne(FirehoseOutbox.Event(seq: 0, kind: type, frame: buffer)))
         try await flushPending()
     }
 
