@@ -107,7 +107,6 @@ func benchFirehoseReplay(events: Int, runs: Int, frameBytes: Int) async throws {
     let (first, last) = try await server.seedEvents(count: events, frameBytes: frameBytes)
     print("firehose replay: \(events) stored #sync events of about \(frameBytes) bytes, \(runs) runs, cursor 0, one subscriber")
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    defer { try? group.syncShutdownGracefully() }
     let rates = try await server.run { port in
         var rates: [Double] = []
         for run in 1...runs {
@@ -134,6 +133,7 @@ func benchFirehoseReplay(events: Int, runs: Int, frameBytes: Int) async throws {
         }
         return rates
     }
+    try await group.shutdownGracefully()
     print(String(format: "firehose replay median: %.0f events/s", rates.sorted()[rates.count / 2]))
 }
 
@@ -153,9 +153,9 @@ func benchFirehoseFanout(subscribers: Int, rate: Int, duration: Int, accountCoun
     }
     print("firehose fan-out: \(subscribers) live subscribers, target \(rate) commits/s for \(duration) s across \(accountCount) accounts")
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    defer { try? group.syncShutdownGracefully() }
     let repos = server.repos
     let sequencer = server.sequencer
+    let accounts = dids
     try await server.run { port in
         var clients: [BenchSubscriber] = []
         for _ in 0..<subscribers {
@@ -167,7 +167,7 @@ func benchFirehoseFanout(subscribers: Int, rate: Int, duration: Int, accountCoun
         let perWriter = Duration.seconds(Double(accountCount) / Double(rate))
         let start = ContinuousClock.now
         let lastSeqs = try await withThrowingTaskGroup(of: Int64.self) { writers in
-            for (index, did) in dids.enumerated() {
+            for (index, did) in accounts.enumerated() {
                 writers.addTask {
                     var last: Int64 = 0
                     var due = start + perWriter * (Double(index) / Double(accountCount))
@@ -219,6 +219,7 @@ func benchFirehoseFanout(subscribers: Int, rate: Int, duration: Int, accountCoun
         }
         print(String(format: "  commits: %d in %.2f s = %.0f commits/s (target %d)", total, writeSeconds, Double(total) / writeSeconds, rate))
         print("  deliveries: \(messages) (expected \(total * subscribers)), seq gaps \(gaps), subscribers behind at the end \(behind)")
+        try await group.shutdownGracefully()
         print(String(format: "  delivery lag (receive - event time, ms; event time has ms precision): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f",
                      percentile(0.5), percentile(0.9), percentile(0.99), lags.last.map { Double($0) / 1000 } ?? .nan))
     }
