@@ -61,14 +61,23 @@ final class FirehoseBenchServer: Sendable {
                 while !sequencer.isRunning { try await Task.sleep(for: .milliseconds(5)) }
                 return try await body(port)
             }
-            defer { tasks.cancelAll() }
-            while let result = try await tasks.next() {
-                if let result {
-                    await group.triggerGracefulShutdown()
-                    return result
+            var value: Value?
+            do {
+                while let result = try await tasks.next() {
+                    if let result {
+                        value = result
+                        break
+                    }
                 }
+            } catch {
+                tasks.cancelAll()
+                throw error
             }
-            throw BenchSubscriber.Failure(description: "the server ended without a result")
+            // Stop the server and the sequencer, and wait for them.
+            await group.triggerGracefulShutdown()
+            while try await tasks.next() != nil {}
+            guard let value else { throw BenchSubscriber.Failure(description: "the server ended without a result") }
+            return value
         }
     }
 
