@@ -5,8 +5,8 @@ import NIOCore
 import NIOPosix
 
 /// A firehose subscriber for the benchmarks: a NIO client channel that upgrades to WebSocket and parses server
-/// frames in place, counting messages and checking that `seq` grows by one. With `recordLag` it also reads each
-/// frame's `time` (without decoding the rest of the frame) and keeps receive time minus event time. All work
+/// frames in place, counting messages and checking that `seq` grows by one. With `recordLag` it also keeps, per
+/// frame, its seq, its `time` (read without decoding the rest of the frame) and the wall-clock receive time. All work
 /// runs on the client's event loop; ``snapshot`` reads the counters from any thread.
 final class BenchSubscriber: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
@@ -21,8 +21,15 @@ final class BenchSubscriber: ChannelInboundHandler, @unchecked Sendable {
         var gaps = 0
         var closed = false
         var failure: String?
-        /// Receive time minus event `time`, in microseconds (with `recordLag`).
-        var lagsMicros: [Int64] = []
+        /// One per received event (with `recordLag`).
+        var deliveries: [Delivery] = []
+    }
+
+    /// A received event: its seq, its `time` and when it arrived (Unix microseconds).
+    struct Delivery: Sendable {
+        let seq: Int64
+        let timeMicros: Int64
+        let receivedMicros: Int64
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -72,10 +79,10 @@ final class BenchSubscriber: ChannelInboundHandler, @unchecked Sendable {
     var progress: Snapshot {
         shared.withLockedValue { shared in
             var copy = Snapshot()
-            swap(&copy.lagsMicros, &shared.lagsMicros)
-            defer { swap(&copy.lagsMicros, &shared.lagsMicros) }
+            swap(&copy.deliveries, &shared.deliveries)
+            defer { swap(&copy.deliveries, &shared.deliveries) }
             var result = shared
-            result.lagsMicros = []
+            result.deliveries = []
             return result
         }
     }
@@ -136,12 +143,12 @@ final class BenchSubscriber: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func publish() {
-        let lags = local.lagsMicros
-        local.lagsMicros.removeAll(keepingCapacity: true)
+        let lags = local.deliveries
+        local.deliveries.removeAll(keepingCapacity: true)
         shared.withLockedValue { shared in
             var next = local
-            swap(&next.lagsMicros, &shared.lagsMicros)
-            next.lagsMicros.append(contentsOf: lags)
+            swap(&next.deliveries, &shared.deliveries)
+            next.deliveries.append(contentsOf: lags)
             shared = next
         }
     }
@@ -213,8 +220,8 @@ final class BenchSubscriber: ChannelInboundHandler, @unchecked Sendable {
             if local.firstSeq == nil { local.firstSeq = seq }
             local.lastSeq = seq
         }
-        if recordLag, let time = probe.timeMicros {
-            local.lagsMicros.append(receivedMicros - time)
+        if recordLag, let time = probe.timeMicros, let seq = probe.seq {
+            local.deliveries.append(Delivery(seq: seq, timeMicros: time, receivedMicros: receivedMicros))
         }
     }
 
