@@ -105,6 +105,13 @@ final class FirehoseBenchServer: Sendable {
     }
 }
 
+/// CPU time (user + system) of this whole process so far, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
@@ -121,6 +128,7 @@ func benchFirehoseReplay(events: Int, runs: Int, frameBytes: Int) async throws {
         var rates: [Double] = []
         for run in 1...runs {
             let start = ContinuousClock.now
+            let cpuStart = processCPUSeconds()
             let subscriber = try await BenchSubscriber.connect(
                 port: port, path: SubscribeRepos.path + "?cursor=0", recordLag: false, group: group)
             while true {
@@ -131,6 +139,7 @@ func benchFirehoseReplay(events: Int, runs: Int, frameBytes: Int) async throws {
                 try await Task.sleep(for: .milliseconds(1))
             }
             let elapsed = seconds(ContinuousClock.now - start)
+            let cpu = processCPUSeconds() - cpuStart
             let progress = subscriber.progress
             await subscriber.close()
             guard progress.messages == events, progress.gaps == 0, progress.firstSeq == first else {
@@ -139,7 +148,9 @@ func benchFirehoseReplay(events: Int, runs: Int, frameBytes: Int) async throws {
             }
             let rate = Double(events) / elapsed
             rates.append(rate)
-            print(String(format: "  run %d: %.3f s, %.0f events/s, %.1f MB/s", run, elapsed, rate, Double(progress.bytes) / elapsed / 1e6))
+            print(String(
+                format: "  run %d: %.3f s, %.0f events/s, %.1f MB/s, process CPU %.3f s (%.2f µs per event, server and subscriber)",
+                run, elapsed, rate, Double(progress.bytes) / elapsed / 1e6, cpu, cpu * 1e6 / Double(events)))
         }
         return rates
     }
@@ -179,6 +190,7 @@ func benchFirehoseFanout(subscribers: Int, rate: Int, duration: Int, accountCoun
         let total = rate * duration
         let perWriter = Duration.seconds(Double(accountCount) / Double(rate))
         let start = ContinuousClock.now
+        let cpuStart = processCPUSeconds()
         let lastSeqs = try await withThrowingTaskGroup(of: Int64.self) { writers in
             for (index, did) in accounts.enumerated() {
                 writers.addTask {
@@ -216,6 +228,7 @@ func benchFirehoseFanout(subscribers: Int, rate: Int, duration: Int, accountCoun
         while clients.contains(where: { ($0.progress.lastSeq ?? 0) < lastSeq }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
+        let cpu = processCPUSeconds() - cpuStart
         var lags: [Int64] = []
         var ackLags: [Int64] = []
         var gaps = 0
@@ -241,6 +254,9 @@ func benchFirehoseFanout(subscribers: Int, rate: Int, duration: Int, accountCoun
         }
         print(String(format: "  commits: %d in %.2f s = %.0f commits/s (target %d)", total, writeSeconds, Double(total) / writeSeconds, rate))
         print("  deliveries: \(messages) (expected \(total * subscribers)), seq gaps \(gaps), subscribers behind at the end \(behind)")
+        print(String(
+            format: "  process CPU %.2f s: %.0f µs per commit (writers, sequencer, server, subscribers), %.2f µs per delivery",
+            cpu, cpu * 1e6 / Double(total), messages > 0 ? cpu * 1e6 / Double(messages) : 0))
         try await group.shutdownGracefully()
         print("  lag from the event's time field (ms precision):  " + summary(lags))
         print("  lag from the commit acknowledgement:             " + summary(ackLags))
