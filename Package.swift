@@ -95,6 +95,8 @@ let package = Package(
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                // The firehose writes WebSocket frames straight into the channel.
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -122,7 +124,17 @@ let package = Package(
 
         .executableTarget(
             name: "PDSBench",
-            dependencies: ["ATProto", "Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ATProto",
+                // The firehose benchmarks run an in-process server.
+                "Endpoints", "Storage", "Telemetry",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 

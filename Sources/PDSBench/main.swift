@@ -77,6 +77,17 @@ case "keys": try benchKeys()
 case "mst": try benchMST(sizes: [25_000, 50_000, 100_000])
 case "car": try benchCAR(sizes: [25_000, 50_000, 100_000])
 case "sync-seed": try await seedSyncRepo(arguments: Array(args.dropFirst()))
+case "firehose-replay":
+    // pds-bench firehose-replay [events=100000] [runs=3] [frame-bytes=700]
+    let rest = args.dropFirst().compactMap { Int($0) }
+    try await benchFirehoseReplay(
+        events: rest.count > 0 ? rest[0] : 100_000, runs: rest.count > 1 ? rest[1] : 3, frameBytes: rest.count > 2 ? rest[2] : 700)
+case "firehose-fanout":
+    // pds-bench firehose-fanout [subscribers=100] [commits/s=1000] [seconds=10] [accounts=20]
+    let rest = args.dropFirst().compactMap { Int($0) }
+    try await benchFirehoseFanout(
+        subscribers: rest.count > 0 ? rest[0] : 100, rate: rest.count > 1 ? rest[1] : 1_000,
+        duration: rest.count > 2 ? rest[2] : 10, accountCount: rest.count > 3 ? rest[3] : 20)
 case "all":
     try benchCBOR(arguments: [])
     try benchKeys()
@@ -107,6 +118,8 @@ default:
         """
         usage: pds-bench cbor [records-file] | keys | mst | car | all   (protocol core; build with -c release)
                pds-bench sync-seed DATA_DIR [RECORDS]   (a large repository for scripts/bench-getrepo.sh)
+               pds-bench firehose-replay [events] [runs] [frame-bytes]   (in-process server, one subscriber)
+               pds-bench firehose-fanout [subscribers] [commits/s] [seconds] [accounts]
                pds-bench plc [--port PORT]     (an accept-everything did:plc directory for load benchmarks)
                pds-bench load [options]        (repository load against a running server; --help for options)
         """)

@@ -36,6 +36,7 @@ import Testing
         #expect(config.logLevel == .info)
         #expect(config.diskFreeFloorBytes == 1 << 30)
         #expect(config.firehoseRetentionHours == 72)
+        #expect(config.firehoseOutboxEvents == 1_000)
     }
 
     @Test func precedenceDefaultsFileEnvironmentFlags() throws {
@@ -75,8 +76,10 @@ import Testing
                 "PDS_SERVICE_HANDLE_DOMAINS": ".a.example,.b.example",
                 "PDS_INVITE_REQUIRED": "0",
                 "PDS_LOG_LEVEL": "warn",
+                "PDS_FIREHOSE_OUTBOX_EVENTS": "5_000",
                 "PDS_SOMETHING_ELSE": "x",
             ], in: dir)
+        #expect(loaded.config.firehoseOutboxEvents == 5_000)
         #expect(loaded.config.crawlers == ["https://bsky.network", "https://relay.example"])
         #expect(loaded.config.effectiveServiceHandleDomains == [".a.example", ".b.example"])
         #expect(loaded.config.inviteRequired == false)
@@ -106,6 +109,8 @@ import Testing
         (nil, ["PDS_CONTACT_EMAIL_ADDRESS": "nobody"], [:], "PDS_CONTACT_EMAIL_ADDRESS: must be an email"),
         (nil, ["PDS_BLOB_UPLOAD_LIMIT": "0"], [:], "PDS_BLOB_UPLOAD_LIMIT: must be from 1"),
         (nil, ["PDS_LOG_FORMAT": "xml"], [:], "PDS_LOG_FORMAT: must be one of auto"),
+        (nil, ["PDS_FIREHOSE_OUTBOX_EVENTS": "0"], [:], "PDS_FIREHOSE_OUTBOX_EVENTS: must be from 10"),
+        ("[firehose]\noutbox_events = \"many\"", [:], [:], "firehose.outbox_events ("),
         (nil, [:], [.port: "http"], "--port: must be an integer"),
         (nil, [:], [.logLevel: "loud"], "--log-level: must be one of"),
         (nil, [:], [.hostname: ""], "--hostname: must be a lower-case DNS name"),

@@ -64,6 +64,9 @@ extension ConfigKey {
     static let firehoseRetentionHours = ConfigKey(
         "firehose.retention_hours", env: "PDS_FIREHOSE_RETENTION_HOURS", kind: .integer, default: "72",
         help: "How long firehose events are kept for replay.")
+    static let firehoseOutboxEvents = ConfigKey(
+        "firehose.outbox_events", env: "PDS_FIREHOSE_OUTBOX_EVENTS", kind: .integer, default: "1000",
+        help: "Live events a firehose subscriber may have queued; one that falls further behind gets ConsumerTooSlow and is disconnected.")
     static let blobGCGraceHours = ConfigKey(
         "blobs.gc_grace_hours", env: "PDS_BLOB_GC_GRACE_HOURS", kind: .integer, default: "6",
         help: "How long an uploaded blob may stay unreferenced by any record before it is deleted.")
@@ -104,7 +107,7 @@ extension ConfigKey {
         dataDirectory, diskFreeFloorBytes,
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
-        crawlers, firehoseRetentionHours, blobGCGraceHours,
+        crawlers, firehoseRetentionHours, firehoseOutboxEvents, blobGCGraceHours,
         backupDirectory, backupIntervalHours, backupKeep,
         rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,
         logLevel, logFormat,

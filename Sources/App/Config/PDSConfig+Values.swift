@@ -23,6 +23,7 @@ extension PDSConfig {
         case .didPLCURL: .string(didPLCURL)
         case .crawlers: .stringArray(crawlers)
         case .firehoseRetentionHours: .integer(firehoseRetentionHours)
+        case .firehoseOutboxEvents: .integer(firehoseOutboxEvents)
         case .blobGCGraceHours: .integer(blobGCGraceHours)
         case .backupDirectory: backupDirectory.map(TOMLValue.string)
         case .backupIntervalHours: .integer(backupIntervalHours)

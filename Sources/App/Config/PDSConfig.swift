@@ -31,6 +31,7 @@ struct PDSConfig: Sendable, Equatable {
 
     var crawlers: [String] = []
     var firehoseRetentionHours = 72
+    var firehoseOutboxEvents = 1_000
     var blobGCGraceHours = 6
 
     var backupDirectory: String?
@@ -124,6 +125,9 @@ struct PDSConfig: Sendable, Equatable {
         }
         if let value = try sources.integer(.firehoseRetentionHours, in: 1...(24 * 3650)) {
             firehoseRetentionHours = value
+        }
+        if let value = try sources.integer(.firehoseOutboxEvents, in: 10...1_000_000) {
+            firehoseOutboxEvents = value
         }
         if let value = try sources.integer(.blobGCGraceHours, in: 1...(24 * 365)) {
             blobGCGraceHours = value

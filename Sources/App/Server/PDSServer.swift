@@ -87,7 +87,8 @@ struct PDSServer {
         await services.refreshAccountGauge()
         let bindAddress = config.bindAddress
         // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
-        let firehoseSettings = FirehoseSettings(retention: .seconds(config.firehoseRetentionHours * 3600))
+        let firehoseSettings = FirehoseSettings(
+            retention: .seconds(config.firehoseRetentionHours * 3600), outboxMaxEvents: config.firehoseOutboxEvents)
         var firehoseLogger = Logger(label: "pds.firehose")
         firehoseLogger.logLevel = config.logLevel
         let sequencer = Sequencer(

@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import Storage
 import Synchronization
 
@@ -22,6 +23,8 @@ final class FirehoseConnection: Sendable {
         var finished = false
         /// The live outbox once subscribed: closed when the client goes.
         var outbox: FirehoseOutbox?
+        /// The last batch written to the channel and not yet known to have reached the socket.
+        var inFlight: EventLoopFuture<Void>?
     }
 
     /// A reason to stop sending.
@@ -170,16 +173,20 @@ final class FirehoseConnection: Sendable {
             lastSent = subscription.startSeq
         }
         while true {
-            switch await subscription.outbox.next() {
-            case .event(let event):
-                if event.seq <= lastSent { continue }
-                try await send(event.frame, type: event.kind)
-                lastSent = event.seq
+            switch await subscription.outbox.nextBatch(max: settings.pageSize) {
+            case .events(let events, let depth):
+                metrics.queueDepth.record(depth)
+                let fresh = events.drop { $0.seq <= lastSent }
+                if let last = fresh.last {
+                    try await write(fresh)
+                    lastSent = last.seq
+                }
             case .tooSlow:
                 watch.withLock { $0.tooSlowSince = .now }
                 try? await sendError("ConsumerTooSlow", message: "Stream consumer too slow")
                 return .consumerTooSlow
             case .closed(let reason):
+                try? await flushPending()
                 return watch.withLock({ $0.clientGone }) ? .clientClosed : reason
             }
             if watch.withLock({ $0.clientGone }) { return .clientClosed }
@@ -187,26 +194,112 @@ final class FirehoseConnection: Sendable {
     }
 
     /// Sends stored events after `after` page by page; returns the last seq sent. With `untilShortPage` it stops
-    /// after the first page shorter than a full page, otherwise when a page is empty.
+    /// after the first page shorter than a full page, otherwise when a page is empty. The next page is read
+    /// while the previous one is still being written to the socket.
     private func backfill(after: Int64, untilShortPage: Bool) async throws -> Int64 {
         var last = after
+        let allocator = channel.allocator
         while true {
             if watch.withLock({ $0.clientGone }) { throw Stop(reason: .clientClosed) }
-            let page = try await sequencer.database.firehoseEvents(after: last, limit: settings.pageSize)
-            for event in page {
-                try await send(event.frame, type: event.kind)
-                last = event.seq
+            // Each stored frame is copied once, from SQLite into a socket buffer of its own.
+            let page = try await sequencer.database.firehoseFrames(after: last, limit: settings.pageSize) { seq, kind, frame in
+                FirehoseOutbox.Event(seq: seq, kind: kind, frame: Self.framed(frame, allocator: allocator))
+            }
+            if let final = page.last {
+                try await write(page)
+                last = final.seq
             }
             if page.isEmpty || (untilShortPage && page.count < settings.pageSize) { return last }
         }
     }
 
-    private func send(_ frame: [UInt8], type: String) async throws {
+    /// The WebSocket frame header of a server frame is at most 10 bytes (no mask).
+    static let headroom = 10
+
+    /// `bytes` in a buffer of its own with ``headroom`` bytes before the payload, so the WebSocket encoder writes
+    /// the frame header in place instead of in a separate buffer.
+    static func framed(_ bytes: UnsafeRawBufferPointer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: bytes.count + headroom)
+        buffer.moveWriterIndex(forwardBy: headroom)
+        buffer.moveReaderIndex(forwardBy: headroom)
+        buffer.writeBytes(bytes)
+        return buffer
+    }
+
+    // MARK: Writing
+
+    /// The most bytes written to the channel in one batch (a batch holds at least one frame).
+    static let batchBytes = 1 << 20
+
+    /// Writes `events` straight into the channel pipeline, in batches of up to ``batchBytes`` each written in
+    /// one event-loop task with one flush. While the channel is writable nothing waits; once it is not (the
+    /// socket buffer is full), each batch waits until the previous one has reached the socket. So at most two
+    /// batches beyond NIO's write watermark are in flight, the next one is prepared while the socket drains, and
+    /// a peer that stops reading stops the stream (the stall watchdog closes it).
+    private func write<Events: Collection<FirehoseOutbox.Event>>(_ events: Events) async throws {
+        var batch: [WebSocketFrame] = []
+        batch.reserveCapacity(events.count)
+        var batchBytes = 0
+        var kind = ""
+        var run = 0
+        for event in events {
+            if batchBytes + event.frame.readableBytes > Self.batchBytes, !batch.isEmpty {
+                try await submit(batch)
+                metrics.bytesSent.increment(by: batchBytes)
+                batch.removeAll(keepingCapacity: true)
+                batchBytes = 0
+            }
+            batch.append(WebSocketFrame(fin: true, opcode: .binary, data: event.frame))
+            batchBytes += event.frame.readableBytes
+            if event.kind != kind {
+                if run > 0 { metrics.framesSent(type: kind, count: run) }
+                kind = event.kind
+                run = 0
+            }
+            run += 1
+        }
+        if !batch.isEmpty {
+            try await submit(batch)
+            metrics.bytesSent.increment(by: batchBytes)
+        }
+        if run > 0 { metrics.framesSent(type: kind, count: run) }
+    }
+
+    private func submit(_ frames: [WebSocketFrame]) async throws {
+        let channel = self.channel
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.eventLoop.execute {
+            for frame in frames.dropLast() { channel.write(frame, promise: nil) }
+            channel.writeAndFlush(frames[frames.count - 1], promise: promise)
+        }
+        let previous = watch.withLock { watch -> EventLoopFuture<Void>? in
+            let previous = watch.inFlight
+            watch.inFlight = promise.futureResult
+            return previous
+        }
+        if let previous, !channel.isWritable || !channel.isActive { try await waitForWrite(previous) }
+    }
+
+    /// Waits until every batch written so far has reached the socket.
+    private func flushPending() async throws {
+        let pending = watch.withLock { watch -> EventLoopFuture<Void>? in
+            defer { watch.inFlight = nil }
+            return watch.inFlight
+        }
+        if let pending { try await waitForWrite(pending) }
+    }
+
+    private func waitForWrite(_ future: EventLoopFuture<Void>) async throws {
         watch.withLock { $0.writeStarted = .now }
-        try await outbound.write(.binary(ByteBuffer(bytes: frame)))
-        watch.withLock { $0.writeStarted = nil }
-        metrics.framesSent(type: type)
-        metrics.bytesSent.increment(by: frame.count)
+        defer { watch.withLock { $0.writeStarted = nil } }
+        try await future.get()
+    }
+
+    /// Sends one frame built here (info, error) and waits until it reached the socket.
+    private func send(_ frame: [UInt8], type: String) async throws {
+        let buffer = frame.withUnsafeBytes { Self.framed($0, allocator: channel.allocator) }
+        try await write(CollectionOfOne(FirehoseOutbox.Event(seq: 0, kind: type, frame: buffer)))
+        try await flushPending()
     }
 
     /// Sends an error frame and closes with 1008 (policy violation).

@@ -7,6 +7,8 @@ struct FirehoseMetrics: Sendable {
     let subscribers: Gauge
     let bytesSent: Counter
     let lag: Recorder
+    /// `pds_firehose_subscriber_queue_events`: outbox depth when a connection takes a batch to send.
+    let queueDepth: Recorder
     let oldestAge: Gauge
     private let framesByKind: [String: Counter]
     private let sequencedByKind: [String: Counter]
@@ -17,6 +19,7 @@ struct FirehoseMetrics: Sendable {
         subscribers = Gauge(label: "pds_firehose_subscribers", factory: factory)
         bytesSent = Counter(label: "pds_firehose_bytes_sent_total", factory: factory)
         lag = Recorder(label: "pds_firehose_subscriber_lag_events", aggregate: true, factory: factory)
+        queueDepth = Recorder(label: "pds_firehose_subscriber_queue_events", aggregate: true, factory: factory)
         oldestAge = Gauge(label: "pds_firehose_log_oldest_age_seconds", factory: factory)
         framesByKind = Dictionary(uniqueKeysWithValues: Self.frameKinds.map {
             ($0, Counter(label: "pds_firehose_frames_sent_total", dimensions: [("type", $0)], factory: factory))
@@ -45,6 +48,11 @@ struct FirehoseMetrics: Sendable {
     func framesSent(type: String, count: Int = 1) {
         (framesByKind[type] ?? Counter(label: "pds_firehose_frames_sent_total", dimensions: [("type", type)], factory: factory))
             .increment(by: count)
+    }
+
+    /// A subscriber dropped because its outbox would have passed a bound.
+    func outboxDropped(_ overflow: FirehoseOutbox.Overflow) {
+        Counter(label: "pds_firehose_outbox_dropped_total", dimensions: [("reason", overflow.rawValue)], factory: factory).increment()
     }
 
     func backfill(_ result: String) {

@@ -3,8 +3,9 @@ public struct FirehoseSettings: Sendable {
     /// Events kept in the log (`PDS_FIREHOSE_RETENTION_HOURS`, default 72 hours); older ones are trimmed and a
     /// cursor behind them gets `#info OutdatedCursor`.
     public var retention: Duration
-    /// Frames a subscriber may have queued before it is dropped with `ConsumerTooSlow`.
-    public var outboxMaxFrames: Int
+    /// Live events a subscriber may have queued before it is dropped with `ConsumerTooSlow`
+    /// (`PDS_FIREHOSE_OUTBOX_EVENTS`, default 1,000).
+    public var outboxMaxEvents: Int
     /// Bytes a subscriber may have queued before it is dropped with `ConsumerTooSlow`.
     public var outboxMaxBytes: Int
     /// Events read from the database per query (sequencer and backfill).
@@ -24,7 +25,7 @@ public struct FirehoseSettings: Sendable {
 
     public init(
         retention: Duration = .seconds(72 * 3600),
-        outboxMaxFrames: Int = 1_000,
+        outboxMaxEvents: Int = FirehoseSettings.defaultOutboxEvents,
         outboxMaxBytes: Int = 64 * 1024 * 1024,
         pageSize: Int = 500,
         pollInterval: Duration = .milliseconds(250),
@@ -35,7 +36,7 @@ public struct FirehoseSettings: Sendable {
         trimBatchSize: Int = 1_000
     ) {
         self.retention = retention
-        self.outboxMaxFrames = max(1, outboxMaxFrames)
+        self.outboxMaxEvents = max(1, outboxMaxEvents)
         self.outboxMaxBytes = max(1, outboxMaxBytes)
         self.pageSize = max(1, pageSize)
         self.pollInterval = pollInterval
@@ -45,6 +46,9 @@ public struct FirehoseSettings: Sendable {
         self.trimInterval = trimInterval
         self.trimBatchSize = max(1, trimBatchSize)
     }
+
+    /// The default of ``outboxMaxEvents``.
+    public static let defaultOutboxEvents = 1_000
 
     /// The WebSocket frame size limit of the upgrade (atproto's 5 MB frames).
     public static let maxFrameBytes = 5 * 1024 * 1024

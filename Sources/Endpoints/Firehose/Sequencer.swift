@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Storage
 import Synchronization
@@ -18,6 +19,7 @@ public final class Sequencer: Service, Sendable {
     public let settings: FirehoseSettings
     let metrics: FirehoseMetrics
     let logger: Logger
+    private let allocator = ByteBufferAllocator()
     private let wake: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let state = Mutex(State())
@@ -145,25 +147,35 @@ public final class Sequencer: Service, Sendable {
     private func deliver(_ page: [EventLog.StoredEvent]) {
         guard let lastSeq = page.last?.seq else { return }
         var depths: [Int] = []
+        var overflows: [FirehoseOutbox.Overflow] = []
+        // One buffer per event, shared by every subscriber (the stored bytes, never re-encoded).
+        let events = page.map { FirehoseOutbox.Event($0, allocator: allocator) }
         state.withLock { state in
             // Only this task advances lastSeen; a subscriber registered meanwhile starts after it.
-            let fresh = page.drop { $0.seq <= (state.lastSeen ?? .min) }
+            let fresh = events.drop { $0.seq <= (state.lastSeen ?? .min) }
             if !fresh.isEmpty {
                 var dropped: [UInt64] = []
                 depths.reserveCapacity(state.subscribers.count)
                 for (id, outbox) in state.subscribers {
-                    if let depth = outbox.push(fresh) { depths.append(depth) } else { dropped.append(id) }
+                    switch outbox.push(fresh) {
+                    case .queued(let depth): depths.append(depth)
+                    case .overflowed(let overflow):
+                        overflows.append(overflow)
+                        dropped.append(id)
+                    case .finished: dropped.append(id)
+                    }
                 }
                 for id in dropped { state.subscribers[id] = nil }
             }
             state.lastSeen = max(state.lastSeen ?? lastSeq, lastSeq)
         }
         for depth in depths { metrics.lag.record(depth) }
+        for overflow in overflows { metrics.outboxDropped(overflow) }
     }
 
     /// Registers a live subscriber; nil when the sequencer is not running.
     func subscribe() -> Subscription? {
-        let outbox = FirehoseOutbox(maxFrames: settings.outboxMaxFrames, maxBytes: settings.outboxMaxBytes)
+        let outbox = FirehoseOutbox(maxEvents: settings.outboxMaxEvents, maxBytes: settings.outboxMaxBytes)
         let subscription = state.withLock { state -> Subscription? in
             guard state.running, let lastSeen = state.lastSeen else { return nil }
             let id = state.nextID

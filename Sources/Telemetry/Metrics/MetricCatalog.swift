@@ -61,11 +61,11 @@ public enum MetricCatalog {
         .counter("pds_firehose_frames_sent_total", "Firehose frames sent to subscribers, by type.", labels: ["type"]),
         .counter("pds_firehose_bytes_sent_total", "Firehose bytes sent to subscribers."),
         .histogram("pds_firehose_frame_size_bytes", "Size of encoded firehose frames, in bytes.", buckets: sizeBuckets),
-        .histogram("pds_firehose_subscriber_queue_events", "Subscriber queue depth observed at each send, in events.", buckets: countBuckets),
+        .histogram("pds_firehose_subscriber_queue_events", "Live events queued in a subscriber's outbox when its connection takes the next batch to send, in events.", buckets: countBuckets),
         .counter("pds_firehose_backfill_requests_total", "subscribeRepos cursor requests, by result (ok, future_cursor, outdated_cursor).", labels: ["result"]),
         .histogram("pds_firehose_subscriber_lag_events", "Live events queued for a subscriber after each sequencer delivery, in events.", buckets: countBuckets),
         .gauge("pds_firehose_log_oldest_age_seconds", "Age of the oldest event kept in the firehose log, in seconds."),
-        .counter("pds_firehose_outbox_dropped_total", "Subscribers dropped, by reason (buffer_full, consumer_too_slow, cursor_too_old).", labels: ["reason"]),
+        .counter("pds_firehose_outbox_dropped_total", "Firehose subscribers dropped with ConsumerTooSlow because their outbox would pass a bound, by reason (max_events, max_bytes).", labels: ["reason"]),
         .counter("pds_crawl_requests_total", "requestCrawl notifications sent to configured relays, by host and result.", labels: ["host", "result"]),
 
         // MARK: Repo and blobs

@@ -282,7 +282,7 @@ struct SubscribeReposTests {
 
     @Test func stalledSubscriberGetsConsumerTooSlowWhileOthersCarryOn() async throws {
         let harness = try await FirehoseHarness(
-            settings: FirehoseSettings(outboxMaxFrames: 20, writeStallTimeout: .seconds(30), tooSlowGrace: .seconds(20)))
+            settings: FirehoseSettings(outboxMaxEvents: 20, writeStallTimeout: .seconds(30), tooSlowGrace: .seconds(20)))
         defer { harness.close() }
         try await harness.run { port in
             let did = try await harness.createAccount("alice")
@@ -333,6 +333,10 @@ struct SubscribeReposTests {
             await fast.close()
         }
         #expect(harness.server.sample("pds_firehose_disconnects_total", labels: ["reason": "slow_consumer"]) == 1)
+        // The stalled subscriber passed its 20-event bound (not the byte bound); the fast one sent in batches.
+        #expect(harness.server.sample("pds_firehose_outbox_dropped_total", labels: ["reason": "max_events"]) == 1)
+        #expect(harness.server.sample("pds_firehose_outbox_dropped_total", labels: ["reason": "max_bytes"]) == nil)
+        #expect((harness.server.sample("pds_firehose_subscriber_queue_events_count") ?? 0) >= 1)
     }
 }
 
