@@ -54,16 +54,22 @@ final class FirehoseHarness: Sendable {
         }
     }
 
-    /// Creates an account with a fresh key (its events: identity, account, commit, sync).
+    /// Creates an account with a fresh key (its events: identity, account, commit, sync); call inside ``run(_:)``.
     @discardableResult
     func createAccount(_ name: String) async throws -> String {
         let key = K256PrivateKey()
         let did = TestServerWithServices.randomDID()
         accounts.set(did, key.publicKey)
-        _ = try await server.services.accounts.create(
+        let created = try await server.services.accounts.create(
             AccountStore.NewAccount(
                 did: did, handle: "\(name).pds.example.com", email: "\(name)@example.com", passwordScrypt: nil,
                 signingKey: key))
+        // Returns once the running sequencer has delivered the account's events, so a subscriber that connects
+        // next without a cursor does not receive them live.
+        if let last = created.seqs.last {
+            let sequencer = self.sequencer
+            try await waitFor { (sequencer.lastSeen ?? 0) >= last }
+        }
         return did
     }
 
