@@ -54,7 +54,7 @@ final class FirehoseHarness: Sendable {
         }
     }
 
-    /// Creates an account with a fresh key (its events: identity, account, commit, sync); call inside ``run(_:)``.
+    /// Creates an account with a fresh key (its events: identity, account, commit, sync).
     @discardableResult
     func createAccount(_ name: String) async throws -> String {
         let key = K256PrivateKey()
@@ -64,10 +64,10 @@ final class FirehoseHarness: Sendable {
             AccountStore.NewAccount(
                 did: did, handle: "\(name).pds.example.com", email: "\(name)@example.com", passwordScrypt: nil,
                 signingKey: key))
-        // Returns once the running sequencer has delivered the account's events, so a subscriber that connects
-        // next without a cursor does not receive them live.
-        if let last = created.seqs.last {
-            let sequencer = self.sequencer
+        // Inside `run`, returns once the sequencer has delivered the account's events, so a subscriber that
+        // connects next without a cursor does not receive them live (a sequencer started later begins at the head).
+        let sequencer = self.sequencer
+        if let last = created.seqs.last, sequencer.isRunning {
             try await waitFor { (sequencer.lastSeen ?? 0) >= last }
         }
         return did
