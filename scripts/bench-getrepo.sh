@@ -7,38 +7,21 @@
 # Env:   SCRATCH (build folder, default .build-bench). Requires curl. Writes bench-results/getrepo-<timestamp>.txt.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 records="${1:-100000}"
 fetches="${2:-3}"
-scratch="${SCRATCH:-$root/.build-bench}"
-
-echo "building release binaries in $scratch ..." >&2
-swift build -c release --scratch-path "$scratch" --product pds >&2
-swift build -c release --scratch-path "$scratch" --product pds-bench >&2
-bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
-
-work="$(mktemp -d)"
-pid=""
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+bin="$(build_release pds pds-bench)"
 
 echo "seeding $records records ..." >&2
 did="$("$bin/pds-bench" sync-seed "$work/data" "$records" | sed -n 's/^did=//p')"
 [ -n "$did" ] || { echo "bench-getrepo: seeding failed" >&2; exit 1; }
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+port="$(free_port)"
 PDS_LOG_LEVEL=info "$bin/pds" serve --port "$port" --data-dir "$work/data" --log-format logfmt \
     >"$work/server.out" 2>"$work/server.err" &
 pid=$!
-for _ in $(seq 1 300); do
-    if curl -fsS "http://127.0.0.1:$port/xrpc/_health" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/xrpc/_health" >/dev/null || { cat "$work/server.err" >&2; exit 1; }
+pids+=($pid)
+wait_healthy "$port"
 
 kb() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$pid/status"; }
 url="http://127.0.0.1:$port/xrpc/com.atproto.sync.getRepo?did=$did"

@@ -8,32 +8,16 @@
 # Requires: wrk (Debian package wrk). Writes a summary to bench-results/http-<timestamp>.txt.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 duration="${1:-10}"
 connections="${2:-32}"
 rounds="${3:-2}"
-scratch="${SCRATCH:-$root/.build-bench}"
 threads="${WRK_THREADS:-1}"
 
 command -v wrk >/dev/null || { echo "bench-http: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
-echo "building release binary in $scratch ..." >&2
-swift build -c release --scratch-path "$scratch" --product pds >&2
-bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/pds"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+bin="$(build_release pds)/pds"
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 full_port="$(free_port)"
 bare_port="$(free_port)"
 
@@ -43,17 +27,8 @@ pids+=($!)
 "$bin" bench-bare --port "$bare_port" >"$work/bare.out" 2>"$work/bare.err" &
 pids+=($!)
 
-wait_for() {
-    for _ in $(seq 1 200); do
-        if curl -fsS "http://127.0.0.1:$1/xrpc/_health" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    echo "bench-http: server on port $1 did not come up" >&2
-    cat "$work"/*.err >&2
-    exit 1
-}
-wait_for "$full_port"
-wait_for "$bare_port"
+wait_healthy "$full_port"
+wait_healthy "$bare_port"
 
 rps() {
     wrk -t"$threads" -c"$connections" -d"${duration}s" "http://127.0.0.1:$1/xrpc/_health" |

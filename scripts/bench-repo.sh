@@ -10,29 +10,11 @@
 # password, and the server's PDS_DID_PLC_URL must accept new DIDs: run `pds-bench plc` for that).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 duration="${1:-10}"
 clients="${2:-16}"
-scratch="${SCRATCH:-$root/.build-bench}"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+bin="$(build_release pds pds-bench)"
 
-echo "building release binaries in $scratch ..." >&2
-swift build -c release --scratch-path "$scratch" --product pds >&2
-swift build -c release --scratch-path "$scratch" --product pds-bench >&2
-bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 plc_port="$(free_port)"
 pds_port="$(free_port)"
 admin_password="bench-admin-$RANDOM$RANDOM"
@@ -46,11 +28,7 @@ PDS_DID_PLC_URL="http://127.0.0.1:$plc_port" PDS_RATE_LIMITS_ENABLED=false PDS_A
 server_pid=$!
 pids+=($server_pid)
 
-for _ in $(seq 1 200); do
-    if curl -fsS "http://127.0.0.1:$pds_port/xrpc/_health" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$pds_port/xrpc/_health" >/dev/null || { echo "bench-repo: server did not come up" >&2; cat "$work/pds.err" >&2; exit 1; }
+wait_healthy "$pds_port"
 
 mkdir -p "$root/bench-results"
 out="$root/bench-results/repo-$(date -u +%Y%m%dT%H%M%SZ).txt"
