@@ -26,9 +26,8 @@ struct RepoReadRoutes: Sendable {
             do { wanted = try CID(string: raw) } catch { throw XRPCError.invalidRequest("cid must be a cid string") }
         }
         let notFound = XRPCError.invalidRequest("Could not locate record: at://\(repo)/\(collection)/\(rkey)", code: .recordNotFound)
-        guard let account = try await availableAccount(repo) else { throw notFound }
-        guard let record = try await services.repos.record(did: account.did, collection: collection, rkey: rkey),
-            record.takedownRef == nil, wanted == nil || wanted == record.cid
+        guard let (account, found) = try await services.accounts.accountAndRecord(repo: repo, collection: collection, rkey: rkey),
+            account.takedownRef == nil, let record = found, record.takedownRef == nil, wanted == nil || wanted == record.cid
         else { throw notFound }
         return try RepoJSON.response(.map([
             "uri": .string(RepoWriteRoutes.uri(did: account.did, collection: collection, rkey: rkey)),

@@ -116,10 +116,25 @@ public final class AccountStore: Sendable {
     }
 
     private func lookup(column: String, _ value: String) async throws(StorageError) -> AccountRecord? {
-        try await database.read(kind: "account_get") { db in
-            try Row.fetchOne(
-                db, sql: "SELECT \(AccountRecord.columns) FROM account WHERE \(column) = ?", arguments: [value]
-            ).map(AccountRecord.init(row:))
+        try await database.read(kind: "account_get") { db in try Self.lookup(db, column: column, value) }
+    }
+
+    private static func lookup(_ db: GRDB.Database, column: String, _ value: String) throws -> AccountRecord? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(AccountRecord.columns) FROM account WHERE \(column) = ?"), arguments: [value]
+        ).map(AccountRecord.init(row:))
+    }
+
+    /// The account `repo` names (a DID, else a handle) and its record `collection`/`rkey`, in one read: the hot path
+    /// of `getRecord` (one hop to a reader connection instead of two). Nil when no account has that DID or handle.
+    public func accountAndRecord(
+        repo: String, collection: String, rkey: String
+    ) async throws(StorageError) -> (account: AccountRecord, record: RepoStore.StoredRecord?)? {
+        try await database.read(kind: "record_get") { db in
+            let account = repo.hasPrefix("did:")
+                ? try Self.lookup(db, column: "did", repo) : try Self.lookup(db, column: "handle", repo.lowercased())
+            guard let account else { return nil }
+            return (account, try RepoStore.record(db, did: account.did, collection: collection, rkey: rkey))
         }
     }
 

@@ -57,13 +57,16 @@ public final class RepoStore: Sendable {
     }
 
     public func record(did: String, collection: String, rkey: String) async throws(StorageError) -> StoredRecord? {
-        try await database.read(kind: "record_get") { db in
-            try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ? AND rkey = ?"),
-                arguments: [did, collection, rkey]
-            ).map(Self.storedRecord)
-        }
+        try await database.read(kind: "record_get") { db in try Self.record(db, did: did, collection: collection, rkey: rkey) }
+    }
+
+    /// One record, inside a read or write the caller already holds.
+    static func record(_ db: GRDB.Database, did: String, collection: String, rkey: String) throws -> StoredRecord? {
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ? AND rkey = ?"),
+            arguments: [did, collection, rkey]
+        ).map(Self.storedRecord)
     }
 
     /// Records of one collection in rkey order (descending unless `reverse`), after `cursor` when given.
