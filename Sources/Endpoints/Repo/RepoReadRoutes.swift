@@ -45,11 +45,10 @@ struct RepoReadRoutes: Sendable {
         let limit = try params.int("limit", default: 50, range: 1...100)
         let reverse = try params.bool("reverse", default: false)
         let cursor = params.string("cursor")
-        guard let account = try await availableAccount(repo) else {
-            throw XRPCError.invalidRequest("Could not find repo: \(repo)")
-        }
-        let records = try await services.repos.listRecords(
-            did: account.did, collection: collection, limit: limit, cursor: cursor, reverse: reverse)
+        guard let (account, records) = try await services.accounts.accountAndRecords(
+            repo: repo, collection: collection, limit: limit, cursor: cursor, reverse: reverse),
+            account.takedownRef == nil
+        else { throw XRPCError.invalidRequest("Could not find repo: \(repo)") }
         var items: [DataValue] = []
         items.reserveCapacity(records.count)
         for record in records where record.takedownRef == nil {
@@ -108,12 +107,6 @@ struct RepoReadRoutes: Sendable {
 
     private func checkIdentifier(_ repo: String) throws(XRPCError) {
         guard AtIdentifier.isValid(repo) else { throw XRPCError.invalidRequest("repo must be a valid did or a handle") }
-    }
-
-    /// The local account `repo` (DID or handle) names, unless it is taken down.
-    private func availableAccount(_ repo: String) async throws -> AccountRecord? {
-        guard let account = try await localAccount(repo), account.takedownRef == nil else { return nil }
-        return account
     }
 
     /// The local account `repo` (DID or handle) names.

@@ -130,11 +130,30 @@ public final class AccountStore: Sendable {
     public func accountAndRecord(
         repo: String, collection: String, rkey: String
     ) async throws(StorageError) -> (account: AccountRecord, record: RepoStore.StoredRecord?)? {
-        try await database.read(kind: "record_get") { db in
+        try await withAccount(repo: repo, kind: "record_get") { db, did in
+            try RepoStore.record(db, did: did, collection: collection, rkey: rkey)
+        }.map { ($0.account, $0.value) }
+    }
+
+    /// The account `repo` names and one page of its records (``RepoStore/listRecords(did:collection:limit:cursor:reverse:)``),
+    /// in one read: the hot path of `listRecords`.
+    public func accountAndRecords(
+        repo: String, collection: String, limit: Int, cursor: String?, reverse: Bool
+    ) async throws(StorageError) -> (account: AccountRecord, records: [RepoStore.StoredRecord])? {
+        try await withAccount(repo: repo, kind: "record_list") { db, did in
+            try RepoStore.listRecords(db, did: did, collection: collection, limit: limit, cursor: cursor, reverse: reverse)
+        }.map { ($0.account, $0.value) }
+    }
+
+    /// Looks up the account `repo` names and runs `body` with its DID in the same read transaction.
+    private func withAccount<Value: Sendable>(
+        repo: String, kind: String, _ body: @escaping @Sendable (GRDB.Database, String) throws -> Value
+    ) async throws(StorageError) -> (account: AccountRecord, value: Value)? {
+        try await database.read(kind: kind) { db in
             let account = repo.hasPrefix("did:")
                 ? try Self.lookup(db, column: "did", repo) : try Self.lookup(db, column: "handle", repo.lowercased())
             guard let account else { return nil }
-            return (account, try RepoStore.record(db, did: account.did, collection: collection, rkey: rkey))
+            return (account, try body(db, account.did))
         }
     }
 

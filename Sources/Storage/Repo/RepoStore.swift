@@ -74,17 +74,24 @@ public final class RepoStore: Sendable {
         did: String, collection: String, limit: Int, cursor: String?, reverse: Bool
     ) async throws(StorageError) -> [StoredRecord] {
         try await database.read(kind: "record_list") { db in
-            let order = reverse ? "ASC" : "DESC"
-            var sql = "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ?"
-            var arguments: StatementArguments = [did, collection]
-            if let cursor {
-                sql += reverse ? " AND rkey > ?" : " AND rkey < ?"
-                arguments += [cursor]
-            }
-            sql += " ORDER BY rkey \(order) LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.storedRecord)
+            try Self.listRecords(db, did: did, collection: collection, limit: limit, cursor: cursor, reverse: reverse)
         }
+    }
+
+    /// ``listRecords(did:collection:limit:cursor:reverse:)`` inside a read the caller already holds.
+    static func listRecords(
+        _ db: GRDB.Database, did: String, collection: String, limit: Int, cursor: String?, reverse: Bool
+    ) throws -> [StoredRecord] {
+        let order = reverse ? "ASC" : "DESC"
+        var sql = "SELECT collection, rkey, cid, content, takedown_ref FROM record WHERE did = ? AND collection = ?"
+        var arguments: StatementArguments = [did, collection]
+        if let cursor {
+            sql += reverse ? " AND rkey > ?" : " AND rkey < ?"
+            arguments += [cursor]
+        }
+        sql += " ORDER BY rkey \(order) LIMIT ?"
+        arguments += [limit]
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.storedRecord)
     }
 
     /// The collections that hold at least one record, in order.
