@@ -85,23 +85,12 @@ final class FirehoseBenchServer: Sendable {
     /// Appends `count` synthetic `#sync` events (frames of about `frameBytes` bytes, as the PDS stores them) to the
     /// event log; returns the first and last seq.
     func seedEvents(count: Int, frameBytes: Int) async throws -> (first: Int64, last: Int64) {
-        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let first = now
-        try await database.write(kind: "bench_seed") { db in
-            let statement = try db.makeStatement(
-                sql: "INSERT INTO firehose_event (seq, did, kind, time_us, frame) VALUES (?, ?, ?, ?, ?)")
-            let blocks = [UInt8](repeating: 0xAB, count: max(0, frameBytes - 120))
-            for index in 0..<count {
-                let seq = first + Int64(index)
-                let did = "did:plc:bench\(index % 100)aaaaaaaaaaaaaaa"
-                let frame = FirehoseEvent.sync(did: did, blocks: blocks, rev: "3kabcdefghi2\(index % 10)").frame(seq: seq, timeMicros: now)
-                try statement.execute(arguments: [seq, did, "sync", now, Data(frame)])
-            }
-            try db.execute(
-                sql: "INSERT INTO server_meta (key, value) VALUES ('firehose_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                arguments: [String(first + Int64(count) - 1)])
-        }
-        return (first, first + Int64(count) - 1)
+        let blocks = [UInt8](repeating: 0xAB, count: max(0, frameBytes - 120))
+        let seqs = try await database.appendFirehoseEvents((0..<count).map { index in
+            FirehoseEvent.sync(did: "did:plc:bench\(index % 100)aaaaaaaaaaaaaaa", blocks: blocks, rev: "3kabcdefghi2\(index % 10)")
+        })
+        guard let first = seqs.first, let last = seqs.last else { throw BenchSubscriber.Failure(description: "no events seeded") }
+        return (first, last)
     }
 }
 

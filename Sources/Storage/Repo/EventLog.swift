@@ -73,6 +73,15 @@ extension Database {
         try await read(kind: "firehose_head") { db in try EventLog.head(db) }
     }
 
+    /// Appends `events` to the firehose log in one transaction, outside any repository change (benchmarks and
+    /// tests fill the log with it); returns their sequence numbers.
+    public func appendFirehoseEvents(_ events: [FirehoseEvent]) async throws(StorageError) -> [Int64] {
+        let metrics = self.metrics
+        return try await write(kind: "firehose_append") { db in
+            try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), metrics: metrics)
+        }
+    }
+
     /// Stored events with `seq > after`, oldest first, at most `limit`.
     public func firehoseEvents(after: Int64, limit: Int) async throws(StorageError) -> [EventLog.StoredEvent] {
         try await read(kind: "firehose_backfill") { db in

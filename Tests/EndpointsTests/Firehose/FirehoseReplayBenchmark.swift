@@ -17,23 +17,11 @@ struct FirehoseReplayBenchmark {
         let harness = try await FirehoseHarness()
         defer { harness.close() }
         // Synthetic #sync events written straight into the log (the frames are what a PDS stores).
-        let first: Int64 = 1_000
-        try await harness.server.database.write(kind: "bench") { db in
-            let statement = try db.makeStatement(
-                sql: "INSERT INTO firehose_event (seq, did, kind, time_us, frame) VALUES (?, ?, ?, ?, ?)")
-            let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-            let blocks = [UInt8](repeating: 0xAB, count: 600)
-            for index in 0..<count {
-                let seq = first + Int64(index)
-                let did = "did:plc:bench\(index % 100)"
-                let frame = FirehoseEvent.sync(did: did, blocks: blocks, rev: "3kabcdefghi2\(index % 10)").frame(seq: seq, timeMicros: now)
-                try statement.execute(arguments: [seq, did, "sync", now, Data(frame)])
-            }
-            try db.execute(
-                sql: "INSERT INTO server_meta (key, value) VALUES ('firehose_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                arguments: [String(first + Int64(count) - 1)])
-        }
-        let last = first + Int64(count) - 1
+        let blocks = [UInt8](repeating: 0xAB, count: 600)
+        let seqs = try await harness.server.database.appendFirehoseEvents((0..<count).map { index in
+            FirehoseEvent.sync(did: "did:plc:bench\(index % 100)", blocks: blocks, rev: "3kabcdefghi2\(index % 10)")
+        })
+        let first = try #require(seqs.first), last = try #require(seqs.last)
         let (received, seconds) = try await harness.run { port in
             let client = try await WebSocketTestClient.connect(port: port, path: SubscribeRepos.path + "?cursor=0")
             let start = ContinuousClock.now
