@@ -1,4 +1,5 @@
 import GRDB
+import Telemetry
 
 // MARK: - WAL checkpoints
 
@@ -55,17 +56,12 @@ extension Database {
                     mode: mode, walFrames: -1, checkpointedFrames: -1, busy: true, totalChanges: db.totalChangesCount)
             }
         }
-        metrics.checkpointDuration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start))
+        metrics.checkpointDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         return result
     }
 
     /// `sqlite3_total_changes` of the writer connection (rows changed since it opened).
     public func writerTotalChanges() async throws(StorageError) -> Int {
         try await writeWithoutTransaction(kind: "checkpoint") { db in db.totalChangesCount }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

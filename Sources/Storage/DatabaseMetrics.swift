@@ -1,5 +1,6 @@
 import CoreMetrics
 import Synchronization
+import Telemetry
 
 /// Per-kind database metrics: `pds_db_query_duration_seconds{kind}` and `pds_db_errors_total{kind}`,
 /// the file-size gauges `pds_sqlite_db_bytes` and `pds_sqlite_wal_bytes`,
@@ -41,8 +42,7 @@ final class DatabaseMetrics: Sendable {
     }
 
     func recordFirehoseWrite(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        firehoseWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        firehoseWrite.recordNanoseconds(duration.nanoseconds)
     }
 
     private func metrics(for kind: String) -> KindMetrics {
@@ -58,8 +58,7 @@ final class DatabaseMetrics: Sendable {
 
     func record(kind: String, duration: Duration, failed: Bool) {
         let metrics = metrics(for: kind)
-        let (seconds, attoseconds) = duration.components
-        metrics.duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        metrics.duration.recordNanoseconds(duration.nanoseconds)
         if failed {
             metrics.errors.increment()
         }

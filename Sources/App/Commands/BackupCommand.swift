@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Storage
+import Telemetry
 
 /// `pds backup DEST`: an online backup of the data folder; `pds backup --verify SRC`: check one.
 struct BackupCommand: AsyncParsableCommand {

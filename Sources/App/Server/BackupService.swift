@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Storage
+import Telemetry
 
 /// Which scheduled backups exist in `backup.directory`, when the next one is due and which ones to delete.
 ///
@@ -154,17 +155,5 @@ struct BackupService: Service {
                 }
             }
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-
-    /// Whole nanoseconds (for swift-metrics timers).
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

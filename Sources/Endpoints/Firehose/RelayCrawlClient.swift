@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Telemetry
 
 /// Asks a relay to crawl this PDS: `POST <relay>/xrpc/com.atproto.sync.requestCrawl` with
 /// `{"hostname": <our hostname>}`; the relay then subscribes to our `subscribeRepos`.
@@ -157,14 +158,4 @@ public struct RelayCrawlClient: Sendable {
             return (nil, "\(error)", true)
         }
     }
-}
-
-fileprivate extension Duration {
-    /// Whole nanoseconds (the durations here are timeouts and backoffs, far from overflowing).
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-
-    /// Whole milliseconds, for log values.
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
 }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Telemetry
 
 /// The PLC directory over HTTP(S), with AsyncHTTPClient (non-blocking, on its own event loops).
 ///
@@ -118,8 +119,7 @@ public struct HTTPPLCClient: PLCClient {
         let status: Int
         let bytes: [UInt8]
         do {
-            let components = settings.timeout.components
-            let timeout = TimeAmount.nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
+            let timeout = TimeAmount.nanoseconds(settings.timeout.nanoseconds)
             let response = try await httpClient.execute(request, timeout: timeout)
             status = Int(response.status.code)
             let buffer = try await response.body.collect(upTo: settings.maxResponseBytes)

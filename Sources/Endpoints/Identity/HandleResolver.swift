@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import Synchronization
+import Telemetry
 
 /// Resolves handles hosted elsewhere to DIDs, as atproto's handle spec describes: a `did=<DID>` TXT record at
 /// `_atproto.<handle>`, else the first line of `https://<handle>/.well-known/atproto-did`. Both are asked at
@@ -121,8 +122,7 @@ public final class HandleResolver: Sendable {
         let answer: Answer
         do {
             let request = HTTPClientRequest(url: settings.wellKnownURL(handle))
-            let components = settings.httpTimeout.components
-            let timeout = TimeAmount.nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
+            let timeout = TimeAmount.nanoseconds(settings.httpTimeout.nanoseconds)
             let response = try await httpClient.execute(request, timeout: timeout)
             if response.status.code == 200 {
                 let body = try await response.body.collect(upTo: Self.maxWellKnownBytes)

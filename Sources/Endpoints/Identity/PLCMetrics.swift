@@ -1,4 +1,5 @@
 import CoreMetrics
+import Telemetry
 
 /// `pds_plc_requests_total{op,result}` and `pds_plc_request_duration_seconds{op}`.
 struct PLCMetrics: Sendable {
@@ -28,8 +29,7 @@ struct PLCMetrics: Sendable {
             label: Self.requests, dimensions: [("op", operation.rawValue), ("result", result.rawValue)],
             factory: factory
         ).increment()
-        let (seconds, attoseconds) = duration.components
         Timer(label: Self.duration, dimensions: [("op", operation.rawValue)], factory: factory)
-            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            .recordNanoseconds(duration.nanoseconds)
     }
 }

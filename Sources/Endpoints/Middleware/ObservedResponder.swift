@@ -99,7 +99,7 @@ struct Observation: Sendable {
 
     func finish(bytes: Int) {
         let elapsed = ContinuousClock.now - start
-        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        let nanoseconds = elapsed.nanoseconds
         metrics.inFlight.decrement()
         metrics.record(method: method, route: route, status: status, durationNanoseconds: nanoseconds, responseBytes: bytes)
         // The path (never the query string) is logged only when the route does not already name the endpoint.
