@@ -22,10 +22,14 @@ struct LoadBench {
         var warmup = 1.0
         var idleSeconds = 3.0
         var pid: Int32?
+        /// Which phases run (all by default); `get` and `list` need records, so they imply at least one create phase.
+        var phases: Set<String> = Self.allPhases
+        static let allPhases: Set<String> = ["create1", "create", "get", "list"]
 
         static let usage = """
             usage: pds-bench load [--url http://127.0.0.1:2583] [--admin-password PW | --invite-code CODE]
                                   [--clients 16] [--duration 10] [--warmup 1] [--handle-domain .test] [--pid PID]
+                                  [--phases create1,create,get,list]
               env: PDS_ADMIN_PASSWORD, PDS_BENCH_INVITE_CODE. Memory comes from /proc/PID/status with --pid,
               else from the server's process_resident_memory_bytes on /metrics.
             """
@@ -52,6 +56,12 @@ struct LoadBench {
                 case "--duration": duration = try number(flag)
                 case "--warmup": warmup = try number(flag)
                 case "--idle-seconds": idleSeconds = try number(flag)
+                case "--phases":
+                    let names = Set(try value(flag).split(separator: ",").map(String.init))
+                    guard !names.isEmpty, names.isSubset(of: Self.allPhases) else {
+                        throw BenchError("--phases: a comma-separated subset of create1,create,get,list")
+                    }
+                    phases = names
                 case "--pid":
                     guard let pid = Int32(try value(flag)) else { throw BenchError("--pid: not a process id") }
                     self.pid = pid
@@ -107,28 +117,40 @@ struct LoadBench {
             rkeys.withLock { $0[client].append(rkey) }
         }
         var results: [Phase.Result] = []
-        results.append(
-            Phase(name: "createRecord, 1 client, 1 repo", clients: 1, options: options)
-                .run(connections: connections, request: createRecord, onReply: keepRKey))
-        results.append(
-            Phase(name: "createRecord, \(accounts.count) clients, \(accounts.count) repos", clients: accounts.count, options: options)
-                .run(connections: connections, request: createRecord, onReply: keepRKey))
+        let phases = options.phases
+        if phases.contains("create1") {
+            results.append(
+                Phase(name: "createRecord, 1 client, 1 repo", clients: 1, options: options)
+                    .run(connections: connections, request: createRecord, onReply: keepRKey))
+        }
+        // The read phases need records in every repo.
+        if phases.contains("create") || phases.contains("get") || phases.contains("list") {
+            results.append(
+                Phase(name: "createRecord, \(accounts.count) clients, \(accounts.count) repos", clients: accounts.count, options: options)
+                    .run(connections: connections, request: createRecord, onReply: keepRKey))
+        }
 
         let written = rkeys.withLock { $0 }
-        guard written.allSatisfy({ !$0.isEmpty }) else { throw BenchError("some client created no record; cannot read") }
-        results.append(
-            Phase(name: "getRecord, \(accounts.count) clients", clients: accounts.count, options: options)
-                .run(connections: connections) { client, sequence in
-                    let keys = written[client]
-                    let path = "/xrpc/com.atproto.repo.getRecord?repo=\(accounts[client].did)&collection=\(Self.collection)&rkey=\(keys[sequence % keys.count])"
-                    return HTTPRequestBytes.make(method: "GET", path: path, host: address.hostHeader)
-                })
-        results.append(
-            Phase(name: "listRecords (limit 50), \(accounts.count) clients", clients: accounts.count, options: options)
-                .run(connections: connections) { client, sequence in
-                    let path = "/xrpc/com.atproto.repo.listRecords?repo=\(accounts[client].did)&collection=\(Self.collection)&limit=50&reverse=\(sequence % 2 == 0)"
-                    return HTTPRequestBytes.make(method: "GET", path: path, host: address.hostHeader)
-                })
+        if phases.contains("get") || phases.contains("list"), !written.allSatisfy({ !$0.isEmpty }) {
+            throw BenchError("some client created no record; cannot read")
+        }
+        if phases.contains("get") {
+            results.append(
+                Phase(name: "getRecord, \(accounts.count) clients", clients: accounts.count, options: options)
+                    .run(connections: connections) { client, sequence in
+                        let keys = written[client]
+                        let path = "/xrpc/com.atproto.repo.getRecord?repo=\(accounts[client].did)&collection=\(Self.collection)&rkey=\(keys[sequence % keys.count])"
+                        return HTTPRequestBytes.make(method: "GET", path: path, host: address.hostHeader)
+                    })
+        }
+        if phases.contains("list") {
+            results.append(
+                Phase(name: "listRecords (limit 50), \(accounts.count) clients", clients: accounts.count, options: options)
+                    .run(connections: connections) { client, sequence in
+                        let path = "/xrpc/com.atproto.repo.listRecords?repo=\(accounts[client].did)&collection=\(Self.collection)&limit=50&reverse=\(sequence % 2 == 0)"
+                        return HTTPRequestBytes.make(method: "GET", path: path, host: address.hostHeader)
+                    })
+        }
 
         Thread.sleep(forTimeInterval: options.idleSeconds)
         let idleAfter = try residentMemory(control)
