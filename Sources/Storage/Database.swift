@@ -17,13 +17,16 @@ public final class Database: Sendable {
     let logger: Logger
     let metrics: DatabaseMetrics
     let identity: FileIdentity?
+    /// Runs WAL checkpoints beside the writer instead of inside commits.
+    let checkpointer: WALCheckpointer
 
-    private init(path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics) {
+    private init(path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, checkpointer: WALCheckpointer) {
         self.path = path
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
         self.identity = FileIdentity(path: path)
+        self.checkpointer = checkpointer
     }
 
     /// Opens (creating if needed) the database at `path`. The parent directory must exist.
@@ -31,13 +34,17 @@ public final class Database: Sendable {
     /// - Parameters:
     ///   - metricsFactory: where database metrics go; `nil` uses the global `MetricsSystem.factory`.
     ///   - busyTimeout: how long a writer waits for the lock before failing with `SQLITE_BUSY`.
+    ///   - walCheckpointPages: WAL size, in pages, that starts a checkpoint beside the writer (``WALCheckpointer``).
     public static func open(
         path: String,
         metricsFactory: (any MetricsFactory)? = nil,
         logger: Logger,
         busyTimeout: Duration = .seconds(5),
-        maximumReaderCount: Int = 8
+        maximumReaderCount: Int = 8,
+        walCheckpointPages: Int = WALCheckpointer.defaultThresholdPages
     ) async throws(StorageError) -> Database {
+        let metrics = DatabaseMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        let checkpointer = WALCheckpointer(path: path, thresholdPages: walCheckpointPages, metrics: metrics)
         var configuration = Configuration()
         configuration.label = "pds"
         configuration.foreignKeysEnabled = true
@@ -45,6 +52,9 @@ public final class Database: Sendable {
         configuration.maximumReaderCount = maximumReaderCount
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !db.configuration.readonly {
+                try checkpointer.install(on: db)
+            }
         }
         let pool: DatabasePool
         do {
@@ -53,9 +63,7 @@ public final class Database: Sendable {
             let reason = (error as? DatabaseError)?.message ?? "\(error)"
             throw StorageError(.openFailed, "cannot open database '\(path)': \(reason)", underlying: error)
         }
-        let database = Database(
-            path: path, pool: pool, logger: logger,
-            metrics: DatabaseMetrics(factory: metricsFactory ?? MetricsSystem.factory))
+        let database = Database(path: path, pool: pool, logger: logger, metrics: metrics, checkpointer: checkpointer)
         // Prove the file is a usable SQLite database now rather than at the first request.
         do throws(StorageError) {
             let mode = try await database.read(kind: "open") { db in
@@ -65,7 +73,7 @@ public final class Database: Sendable {
                 throw StorageError(.openFailed, "database '\(path)' is not in WAL mode (journal_mode=\(mode))")
             }
         } catch {
-            try? pool.close()
+            try? database.close()
             throw StorageError(.openFailed, "cannot open database '\(path)': \(error.message)", underlying: error.underlying)
         }
         return database
@@ -165,6 +173,9 @@ public final class Database: Sendable {
 
     /// Closes every connection. Later calls fail with `queryFailed`.
     public func close() throws(StorageError) {
+        // The writer's WAL hook points at the checkpointer: remove it first.
+        try? pool.writeWithoutTransaction { db in WALCheckpointer.uninstall(from: db) }
+        checkpointer.close()
         do {
             try pool.close()
         } catch {

@@ -157,5 +157,9 @@ public struct CID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public static func == (lhs: CID, rhs: CID) -> Bool { lhs.bytes == rhs.bytes }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+    /// Hashes the bytes as one buffer (`combine(bytes)` on the array fed the hasher byte by byte, which showed in
+    /// commit profiles).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

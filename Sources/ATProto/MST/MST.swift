@@ -41,6 +41,15 @@ public struct MST {
         case .node(let node):
             return node
         case .stored(let cid):
+            let cache = reader.nodeCache
+            if let cache, let node = cache.node(cid) {
+                // Cached nodes have keys, so their layer is their own; the check decoding makes still applies.
+                if let layer, layer != node.layer {
+                    throw MSTError(
+                        .invalidStructure, "node keys have height \(node.layer) but the node sits at layer \(layer)", cid: cid)
+                }
+                return node
+            }
             let bytes: [UInt8]?
             do {
                 bytes = try reader.readBlock(cid)
@@ -48,7 +57,9 @@ public struct MST {
                 throw MSTError(.readFailed, "reading node failed: \(error)", cid: cid)
             }
             guard let bytes else { throw MSTError(.missingBlock, "node block not found", cid: cid) }
-            return try MSTNode.decode(bytes, cid: cid, layer: layer)
+            let node = try MSTNode.decode(bytes, cid: cid, layer: layer)
+            cache?.insert(node, cid: cid)
+            return node
         }
     }
 

@@ -32,6 +32,17 @@ public final class MSTNode: Sendable {
         self.block = Mutex((cid, bytes))
     }
 
+    /// This node as decoding its block would give it: subtrees as links by CID (so a cached copy holds no subtree
+    /// in memory) and the block kept.
+    func storedForm() -> MSTNode {
+        if isStored { return self }
+        let block = encoded
+        return MSTNode(
+            layer: layer, left: left.map { .stored($0.cid) },
+            entries: entries.map { MSTEntry(key: $0.key, value: $0.value, right: $0.right.map { .stored($0.cid) }) },
+            cid: block.cid, bytes: block.bytes)
+    }
+
     /// The empty node `{e: [], l: null}`: the root of an empty repository.
     static func empty() -> MSTNode { MSTNode(layer: 0, left: nil, entries: []) }
 

@@ -35,6 +35,8 @@ public enum RepoBuilder {
         let final = tree
         let diff = try translating { () throws(MSTError) in try MST.diff(from: old, to: final) }
         let proof = try translating { () throws(MSTError) in try final.coveringProof(for: writes.map(\.path)) }
+        // The next write to this repository starts from these nodes.
+        reader.nodeCache?.insertBuiltNodes(of: final)
         return RepoBuildResult(
             root: final.rootCID, previousRoot: old?.rootCID, ops: ops, newNodeBlocks: diff.newNodes,
             removedNodeCIDs: diff.removedNodes, removedRecordCIDs: diff.removedLeaves, proofBlocks: proof)

@@ -3,13 +3,14 @@ import Foundation
 import GRDB
 
 extension RepoStore {
-    /// Applies `writes` as one signed commit. `swapCommit`, when given, must be the current head commit.
+    /// Applies `writes` as one signed commit. `swapCommit`, when given, must be the current head commit. Commits that
+    /// wait for the writer meanwhile share one transaction (``CommitQueue``), each in its own savepoint.
     public func applyWrites(did: String, writes: [RecordWrite], swapCommit: CID? = nil) async throws(StorageError) -> CommitOutcome {
         guard !writes.isEmpty else { throw StorageError(.invalidWrite, "a commit needs at least one write") }
         guard writes.count <= Self.maxWritesPerCommit else {
             throw StorageError(.invalidWrite, "Too many writes. Max: \(Self.maxWritesPerCommit)")
         }
-        return try await database.write(kind: "repo_commit") { db in
+        return try await commitQueue.commit { db in
             try self.commit(db: db, did: did, writes: writes, swapCommit: swapCommit)
         }
     }
@@ -75,7 +76,7 @@ extension RepoStore {
             case .delete: .delete(path: write.path)
             }
         }
-        let reader = SQLBlockReader(db: db, did: did)
+        let reader = SQLBlockReader(db: db, did: did, nodeCache: nodeCache)
         let built: RepoBuildResult
         do {
             built = try RepoBuilder.apply(repoWrites, root: head.dataCID, reader: reader)

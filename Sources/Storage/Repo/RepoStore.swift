@@ -14,15 +14,21 @@ public final class RepoStore: Sendable {
     public let database: Database
     let tids: TIDGenerator
     let keyCache = Mutex<[String: K256PrivateKey]>([:])
+    /// Decoded MST nodes of every repository, reused by the next commit or proof instead of read and decoded again.
+    let nodeCache = MSTNodeCache()
 
     /// The most block bytes one commit's firehose event may carry (the reference's limit).
     public static let maxEventBlockBytes = 2_000_000
     /// The most writes one commit may hold.
     public static let maxWritesPerCommit = 200
 
+    /// Commits waiting for the writer, applied together (group commit).
+    let commitQueue: CommitQueue
+
     public init(database: Database, tids: TIDGenerator = TIDGenerator()) {
         self.database = database
         self.tids = tids
+        self.commitQueue = CommitQueue(database: database)
     }
 
     // MARK: Reading

@@ -7,6 +7,8 @@ import GRDB
 struct SQLBlockReader: BlockReader {
     let db: GRDB.Database
     let did: String
+    /// Decoded nodes shared across commits (``RepoStore/nodeCache``); nil where a walk would only churn it (exports).
+    var nodeCache: MSTNodeCache? = nil
 
     func readBlock(_ cid: CID) throws -> [UInt8]? {
         let key = Data(cid.bytes)

@@ -40,7 +40,7 @@ public enum MetricCatalog {
         .gauge("pds_sqlite_db_bytes", "Size of the SQLite database file, in bytes."),
         .gauge("pds_sqlite_wal_bytes", "Size of the SQLite write-ahead log file, in bytes."),
         .gauge("pds_disk_free_bytes", "Free bytes available to the server on the data directory's file system."),
-        .histogram("pds_sqlite_checkpoint_duration_seconds", "Duration of SQLite WAL checkpoints, in seconds.", buckets: durationBuckets),
+        .histogram("pds_sqlite_checkpoint_duration_seconds", "Duration of SQLite WAL checkpoints, in seconds, by trigger (background: WAL threshold, beside the writer; catchup: the short one a commit runs after it; periodic: the checkpoint service).", labels: ["trigger"], buckets: durationBuckets),
 
         // MARK: Logging, health, systemd
         .counter("pds_log_messages_total", "Log messages emitted, by level.", labels: ["level"]),
@@ -74,6 +74,7 @@ public enum MetricCatalog {
         .histogram("pds_repo_commit_duration_seconds", "Duration of repository commits including the firehose event, in seconds.", buckets: durationBuckets),
         .histogram("pds_repo_commit_size_bytes", "Size of the blocks written by one commit, in bytes.", buckets: sizeBuckets),
         .counter("pds_repo_blocks_written_total", "Repository blocks written."),
+        .histogram("pds_repo_commit_batch_size", "Commits applied together in one write transaction (group commit): those that waited for the writer.", buckets: countBuckets),
         .counter("pds_blob_uploads_total", "Blob uploads, by result (ok, too_large, bad_mime, error).", labels: ["result"]),
         .counter("pds_blob_upload_bytes_total", "Blob bytes uploaded."),
         .histogram("pds_blob_upload_size_bytes", "Size of uploaded blobs, in bytes.", buckets: sizeBuckets),

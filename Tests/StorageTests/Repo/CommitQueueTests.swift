@@ -1,0 +1,103 @@
+import ATProto
+import Foundation
+import GRDB
+import MetricsTestKit
+import Synchronization
+import Testing
+
+@testable import Storage
+
+/// Group commit: commits that wait for the writer share one transaction, each in its own savepoint.
+@Suite struct CommitQueueTests {
+    /// Holds the writer (inside a write transaction) until released, so that commits queue up behind it.
+    final class WriterGate: Sendable {
+        let entered = Atomic<Bool>(false)
+        let released = Atomic<Bool>(false)
+
+        func hold(_ database: Storage.Database) -> Task<Void, any Error> {
+            Task {
+                try await database.write(kind: "test") { _ in
+                    self.entered.store(true, ordering: .sequentiallyConsistent)
+                    while !self.released.load(ordering: .sequentiallyConsistent) { usleep(1_000) }
+                }
+            }
+        }
+
+        func waitUntilHeld() async throws {
+            while !entered.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(1)) }
+        }
+    }
+
+    @Test func waitingCommitsShareATransactionAndAFailureStaysInItsSavepoint() async throws {
+        let metrics = TestMetrics()
+        let f = try await StoreFixture.make(metricsFactory: metrics)
+        defer { f.close() }
+        for name in ["q0", "q1", "q2", "q3"] { try await f.account(name) }
+        let before = try #require(try await f.repos.head(did: "did:plc:q1"))
+
+        let gate = WriterGate()
+        let holder = gate.hold(f.database)
+        try await gate.waitUntilHeld()
+
+        // 24 commits across four repos, and one with a stale swapCommit in the middle of them.
+        let repos = f.repos
+        let commits = Task {
+            await withTaskGroup(of: (Int, Result<CommitOutcome, StorageError>).self) { group in
+                for i in 0..<25 {
+                    group.addTask {
+                        do throws(StorageError) {
+                            let write = RepoStoreTests.create("k\(i)", "text \(i)")
+                            let outcome = try await repos.applyWrites(
+                                did: "did:plc:q\(i % 4)", writes: [write], swapCommit: i == 12 ? CID.dagCBOR(hashing: [7]) : nil)
+                            return (i, .success(outcome))
+                        } catch {
+                            return (i, .failure(error))
+                        }
+                    }
+                }
+                var results: [Int: Result<CommitOutcome, StorageError>] = [:]
+                for await (i, result) in group { results[i] = result }
+                return results
+            }
+        }
+        // One commit waits for the writer inside its transaction call; the 24 others queue behind it. Then the writer opens.
+        while f.repos.commitQueue.waitingCount < 24 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.released.store(true, ordering: .sequentiallyConsistent)
+        try await holder.value
+        let results = await commits.value
+
+        #expect(results.count == 25)
+        for (i, result) in results {
+            switch result {
+            case .success(let outcome):
+                #expect(i != 12)
+                #expect(outcome.applied.map(\.rkey) == ["k\(i)"])
+            case .failure(let error):
+                #expect(i == 12)
+                #expect(error.code == .invalidSwap)
+            }
+        }
+        // Everything acknowledged is stored, each repo verifies, and the #commit events chain.
+        for q in 0..<4 {
+            let did = "did:plc:q\(q)"
+            let acknowledged = Set(results.compactMap { i, r in (try? r.get()).flatMap { $0.did == did ? "k\(i)" : nil } })
+            let stored = try await f.repos.listRecords(did: did, collection: "app.bsky.feed.post", limit: 100, cursor: nil, reverse: false)
+            #expect(Set(stored.map(\.rkey)) == acknowledged)
+            let head = try #require(try await f.repos.head(did: did))
+            let keys = try await f.database.read(kind: "test") { db in
+                let tree = MST(root: head.dataCID, reader: SQLBlockReader(db: db, did: did))
+                _ = try tree.validate()
+                return try tree.allLeaves().map(\.key)
+            }
+            #expect(Set(keys) == Set(acknowledged.map { "app.bsky.feed.post/\($0)" }))
+        }
+        let seqs = results.values.compactMap { try? $0.get().seq }
+        #expect(Set(seqs).count == 24)
+        let q1Head = try #require(try await f.repos.head(did: "did:plc:q1"))
+        #expect(q1Head.rev > before.rev)
+
+        // The first commit went alone; the 24 that waited shared one transaction.
+        let sizes = try metrics.expectRecorder("pds_repo_commit_batch_size").values
+        #expect(sizes.sorted() == [1, 24])
+    }
+}
