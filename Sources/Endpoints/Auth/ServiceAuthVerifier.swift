@@ -27,8 +27,6 @@ public final class ServiceAuthVerifier: Sendable {
     let resolver: DIDResolver
     let replays: JTIReplayCache
 
-    static let forbiddenTypes: Set<String> = ["at+jwt", "refresh+jwt", "dpop+jwt"]
-
     /// - Parameter replayCapacity: most `jti`s remembered at once.
     public init(serviceDID: String, resolver: DIDResolver, replayCapacity: Int = 100_000) {
         self.serviceDID = serviceDID
@@ -39,9 +37,6 @@ public final class ServiceAuthVerifier: Sendable {
     /// Verifies `token` for a call of `lxm` (nil skips the method check) and returns its claims.
     public func verify(_ token: String, lxm: String?, now: Date = Date()) async throws(XRPCError) -> ServiceJWT.Claims {
         let parsed = try ServiceJWT.parse(token)
-        if let typ = parsed.typ, Self.forbiddenTypes.contains(typ) {
-            throw Self.error("BadJwtType", "Invalid jwt type \"\(typ)\"")
-        }
         let claims = parsed.claims
         let nowSeconds = now.timeIntervalSince1970
         if nowSeconds > Double(claims.exp) {

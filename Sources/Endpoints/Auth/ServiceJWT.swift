@@ -96,14 +96,22 @@ public enum ServiceJWT {
 
     // MARK: Parsing
 
-    /// Splits and decodes `token`. Errors, all 401: `BadJwt` (not three parts, a header or payload that is not
-    /// base64url JSON, no string `alg`, no string `iss` or `aud`, no numeric `exp`, a non-string `lxm`).
+    /// Header types that are never service tokens: OAuth access tokens (RFC 9068), the reference's refresh
+    /// tokens, DPoP proofs.
+    static let forbiddenTypes: Set<String> = ["at+jwt", "refresh+jwt", "dpop+jwt"]
+
+    /// Splits and decodes `token`, in the reference's order. Errors, all 401: `BadJwt` (not three parts, a header
+    /// that is not base64url JSON with a string `alg`), `BadJwtType` (a forbidden `typ`), `BadJwt` again (a payload
+    /// that is not base64url JSON with string `iss` and `aud`, numeric `exp`, string or no `lxm`).
     static func parse(_ token: String) throws(XRPCError) -> Parsed {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw badJwt }
         guard let headerBytes = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)), let alg = header.alg
         else { throw badJwt }
+        if let typ = header.typ, forbiddenTypes.contains(typ) {
+            throw XRPCError.authenticationRequired("Invalid jwt type \"\(typ)\"", code: "BadJwtType")
+        }
         guard let payloadBytes = Base64URL.decode(parts[1]),
             let payload = try? JSONDecoder().decode(Payload.self, from: Data(payloadBytes))
         else { throw badJwt }
