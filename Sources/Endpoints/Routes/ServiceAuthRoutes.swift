@@ -9,8 +9,8 @@ import Hummingbird
 /// Auth: an access token; taken-down (`com.atproto.takendown`) sessions and deactivated accounts too, since
 /// migrating away is what they may still do. Rules, in the reference's order (all 400):
 /// - `aud` not an atproto DID or `did#service`: `InvalidRequest`;
-/// - a takendown session asking for anything but `lxm=com.atproto.server.createAccount`: `InvalidToken`
-///   "Bad token scope";
+/// - a takendown session (or any session of a taken-down account) asking for anything but
+///   `lxm=com.atproto.server.createAccount`: `InvalidToken` "Bad token scope";
 /// - a privileged method (chat, createAccount; compared case-insensitively) from an ordinary app password:
 ///   `InvalidRequest`;
 /// - `exp` (seconds) in the past, more than an hour ahead, or more than a minute ahead without `lxm`:
@@ -72,8 +72,9 @@ enum ServiceAuthRoutes {
             throw XRPCError.invalidRequest("lxm must be a valid NSID")
         }
         let method = lxm?.lowercased()
-        if caller.scope == .takendown {
-            // A taken-down account may still migrate away, and do nothing else.
+        if caller.scope == .takendown || caller.account.takedownRef != nil {
+            // A taken-down account may still migrate away, and do nothing else (also with an access token issued
+            // before the takedown, which the reference would let mint any token).
             guard method == createAccountNSID.lowercased() else {
                 throw XRPCError.invalidToken("Bad token scope")
             }
