@@ -317,6 +317,26 @@ struct ServiceAuthTests {
         }
     }
 
+    @Test("a DID document with entries of other shapes still yields its atproto key")
+    func documentWithOtherEntries() throws {
+        let key = K256PrivateKey()
+        let json = """
+            {"@context": ["https://www.w3.org/ns/did/v1"], "id": "did:web:rich.example.com",
+             "verificationMethod": [
+               {"id": "did:web:rich.example.com#jwk", "type": "JsonWebKey2020", "controller": "did:web:rich.example.com",
+                "publicKeyJwk": {"kty": "OKP"}},
+               {"id": "did:web:rich.example.com#atproto", "type": "Multikey", "controller": "did:web:rich.example.com",
+                "publicKeyMultibase": "\(key.publicKey.multikey)"}],
+             "service": [
+               {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": "https://pds.example.com"},
+               {"id": "#other", "type": "Other", "serviceEndpoint": {"origins": ["https://a.example.com"]}}]}
+            """
+        let document = try JSONDecoder().decode(DIDDocument.self, from: Data(json.utf8))
+        #expect(ServiceAuthVerifier.key("atproto", in: document) == key.publicKey)
+        #expect(document.pdsEndpoint == "https://pds.example.com")
+        #expect(document.service.count == 1)
+    }
+
     @Test("the replay cache stays within its capacity")
     func replayCacheBound() {
         let cache = JTIReplayCache(capacity: 100)
