@@ -78,9 +78,10 @@ public struct PublicKey: Sendable {
         }
     }
 
-    /// Checks a 64-byte compact `r || s` signature over SHA-256(`message`). Rejects high-S signatures,
+    /// Checks a 64-byte compact `r || s` signature over SHA-256(`message`). Rejects high-S signatures
+    /// (unless `allowHighS`: inter-service JWTs accept both forms, as the reference's `allowMalleableSig`),
     /// DER-encoded signatures, any other length, and `r` or `s` out of range.
-    public func verify(signature: [UInt8], message: [UInt8]) -> Bool {
+    public func verify(signature: [UInt8], message: [UInt8], allowHighS: Bool = false) -> Bool {
         guard signature.count == 64 else { return false }
         switch backing {
         case .k256(var pubkey):
@@ -89,12 +90,14 @@ public struct PublicKey: Sendable {
             guard secp256k1_ecdsa_signature_parse_compact(context, &parsed, signature) == 1 else { return false }
             // normalize returns 1 when it had to change the signature, i.e. when s was high.
             var normalized = secp256k1_ecdsa_signature()
-            guard secp256k1_ecdsa_signature_normalize(context, &normalized, &parsed) == 0 else { return false }
+            let wasHigh = secp256k1_ecdsa_signature_normalize(context, &normalized, &parsed) == 1
+            guard !wasHigh || allowHighS else { return false }
             let digest = SHA256Hash.digest(message)
-            return secp256k1_ecdsa_verify(context, &parsed, digest, &pubkey) == 1
+            // libsecp256k1 verifies low-S signatures only: check the normalised form.
+            return secp256k1_ecdsa_verify(context, &normalized, digest, &pubkey) == 1
         case .p256(let key):
-            guard P256Order.isLowS(signature),
-                let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature)
+            guard allowHighS || P256Order.isLowS(signature),
+                let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: P256Order.lowS(signature))
             else { return false }
             return key.isValidSignature(parsed, for: message)
         }

@@ -4,7 +4,16 @@ import Hummingbird
 import Logging
 import Storage
 
-/// `com.atproto.server.createAccount` with a new did:plc (PDS-REFERENCE §5.1).
+/// `com.atproto.server.createAccount` with a new did:plc (PDS-REFERENCE §5.1), or with the caller's own DID
+/// (account migration, §5.4).
+///
+/// Auth is the reference's `userServiceAuthOptional`: no `Bearer` token is an anonymous sign-up; a `Bearer`
+/// token must be an inter-service JWT for this method (``PDSServices/optionalServiceAuth(_:nsid:)``). An input
+/// `did` needs such a token from that DID (else 401 "Missing auth to create account with did"); the account is
+/// then created deactivated (deleted after three days unless activated), with a new repo signing key, no PLC
+/// operation (the DID exists already; its owner points it here later) and no firehose events (the reference
+/// sequences none for a deactivated account); its handle may be outside the service domains when it resolves
+/// to the DID. The answer's `didDoc` is then the DID's current document, when it resolves.
 ///
 /// Every check runs before any side effect. Then, in this order: a new k256 repo signing key, the did:plc
 /// genesis operation signed with the server's rotation key, the password hash, the POST to the PLC directory,
@@ -48,15 +57,24 @@ enum CreateAccount {
         var password: String?
         var inviteCode: String?
         var recoveryKey: String?
+        /// The DID the caller brings (migration); nil for a new did:plc.
+        var did: String?
     }
 
     static func add(to xrpc: XRPCRouter, services: PDSServices, settings: ServerSettings) {
         let rules = HandleRules(serviceDomains: settings.serviceHandleDomains)
         xrpc.procedure(nsid) { request, context in
             var request = request
+            let requester = try await services.optionalServiceAuth(request, nsid: nsid)
             let input = try await request.decodeXRPCInput(Input.self, context: context)
-            let validated = try await validate(input, services: services, rules: rules, inviteRequired: settings.inviteRequired)
-            let output = try await create(validated, services: services, publicURL: settings.publicURL)
+            let validated = try await validate(
+                input, requester: requester?.iss, services: services, rules: rules, inviteRequired: settings.inviteRequired)
+            let output =
+                if validated.did != nil {
+                    try await createWithDID(validated, services: services)
+                } else {
+                    try await create(validated, services: services, publicURL: settings.publicURL)
+                }
             return try JSONBody.response(output)
         }
     }
@@ -64,8 +82,10 @@ enum CreateAccount {
     // MARK: Checks
 
     /// The reference's checks in its order; each failure is a 4xx and nothing has been written.
+    ///
+    /// - Parameter requester: the `iss` of the request's verified service token, if it had one.
     static func validate(
-        _ input: Input, services: PDSServices, rules: HandleRules, inviteRequired: Bool
+        _ input: Input, requester: String? = nil, services: PDSServices, rules: HandleRules, inviteRequired: Bool
     ) async throws(XRPCError) -> Validated {
         if input.plcOp != nil {
             throw XRPCError.invalidRequest("Unsupported input: \"plcOp\"")
@@ -92,10 +112,15 @@ enum CreateAccount {
             throw XRPCError.invalidRequest(
                 "This email address is not supported, please use a different email.", code: .invalidEmail)
         }
-        let handle = try rules.validateNewHandle(input.handle)
+        let (handle, isServiceHandle) = try rules.validate(input.handle, allowExternal: input.did != nil)
         if let did = input.did {
             // Bringing an existing DID (account migration) needs a service-auth JWT from that DID.
-            throw XRPCError.authenticationRequired("Missing auth to create account with did: \(did)")
+            guard did == requester else {
+                throw XRPCError.authenticationRequired("Missing auth to create account with did: \(did)")
+            }
+            if !isServiceHandle {
+                try await services.confirmExternalHandle(handle, did: did)
+            }
         }
         if let recoveryKey = input.recoveryKey {
             do {
@@ -112,6 +137,9 @@ enum CreateAccount {
                     throw XRPCError.invalidRequest("Provided invite code not available", code: .invalidInviteCode)
                 }
             }
+            if let did = input.did, try await services.accounts.account(did: did) != nil {
+                throw XRPCError.invalidRequest("An account with this DID already exists on this server: \(did)")
+            }
             if try await services.accounts.account(handle: handle) != nil {
                 throw XRPCError.invalidRequest("Handle already taken: \(handle)", code: .handleNotAvailable)
             }
@@ -126,7 +154,7 @@ enum CreateAccount {
         }
         return Validated(
             handle: handle, email: email, password: input.password, inviteCode: inviteCode,
-            recoveryKey: input.recoveryKey)
+            recoveryKey: input.recoveryKey, did: input.did)
     }
 
     // MARK: Creation
@@ -230,5 +258,57 @@ enum CreateAccount {
         return Output(
             handle: input.handle, did: did, didDoc: DIDDocument(did: did, operation: genesis.operation),
             accessJwt: tokens.accessJwt, refreshJwt: tokens.refreshJwt)
+    }
+
+    // MARK: Bringing a DID
+
+    /// The account of a DID that exists elsewhere (migration step 2): deactivated, a new signing key, nothing sent
+    /// to the PLC directory, no events. A storage failure leaves nothing behind (and there is no DID to retire).
+    static func createWithDID(_ input: Validated, services: PDSServices) async throws(XRPCError) -> Output {
+        guard let did = input.did else { throw XRPCError.internalServerError() }
+        let signingKey = K256PrivateKey()
+        var passwordScrypt: String?
+        if let password = input.password {
+            do {
+                passwordScrypt = try await services.passwords.hash(password)
+            } catch {
+                services.logger.error("createAccount: password hashing failed", metadata: ["error": "\(error)"])
+                throw XRPCError.internalServerError()
+            }
+        }
+        let created: AccountStore.Created
+        do {
+            created = try await services.accounts.create(
+                AccountStore.NewAccount(
+                    did: did, handle: input.handle, email: input.email, passwordScrypt: passwordScrypt,
+                    signingKey: signingKey, inviteCode: input.inviteCode, deactivated: true))
+        } catch {
+            services.accountMetrics.record(.createFailed)
+            services.logger.error(
+                "createAccount: storing the migrating account failed",
+                metadata: ["did": "\(did)", "handle": "\(input.handle)", "error": "\(error)"])
+            switch error.code {
+            case .invalidInviteCode:
+                throw XRPCError.invalidRequest("Provided invite code not available", code: .invalidInviteCode)
+            case .conflict:
+                throw XRPCError.invalidRequest(
+                    error.message, code: error.message.hasPrefix("Email") ? .invalidEmail : .handleNotAvailable)
+            default:
+                throw XRPCError.internalServerError()
+            }
+        }
+        services.accountMetrics.record(.created)
+        await services.refreshAccountGauge()
+        services.logger.info(
+            "account created",
+            metadata: [
+                "event": "account_created", "did": "\(did)", "handle": "\(input.handle)", "rev": "\(created.head.rev)",
+                "deactivated": "true",
+            ])
+        // The reference answers the DID's current document (resolved afresh), or none when it does not resolve.
+        let didDoc = try? await services.didResolver.resolve(did, forceRefresh: true)
+        let tokens = try await services.issueSession(did: did)
+        return Output(
+            handle: input.handle, did: did, didDoc: didDoc, accessJwt: tokens.accessJwt, refreshJwt: tokens.refreshJwt)
     }
 }

@@ -91,7 +91,12 @@ enum AdminAccountRoutes {
             let input = try await request.decodeXRPCInput(HandleInput.self, context: context)
             let did = try AdminRoutes.validDID(input.did)
             let account = try await AdminRoutes.existingAccount(did: did, services: services)
-            let handle = try rules.validateNewHandle(input.handle, allowReserved: true)
+            // As the reference (`allowAnyValid`): reserved names and the slur list are waived for admins, and a
+            // handle outside the service domains is accepted when it resolves to the DID.
+            let (handle, isServiceHandle) = try rules.validate(input.handle, allowExternal: true, allowAnyValid: true)
+            if !isServiceHandle {
+                try await services.confirmExternalHandle(handle, did: did)
+            }
             if let holder = try await services.accounts.account(handle: handle), holder.did != did {
                 throw XRPCError.invalidRequest("Handle already taken: \(handle)", code: .handleNotAvailable)
             }

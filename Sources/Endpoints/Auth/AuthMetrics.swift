@@ -9,6 +9,8 @@ struct AuthMetrics: Sendable {
         case refresh
         case access
         case admin
+        /// An inter-service JWT signed by the caller's DID key.
+        case service
     }
 
     /// What came of it.

@@ -171,7 +171,7 @@ public struct SessionJWT: Sendable {
         try? JSONDecoder().decode(Fields.self, from: Data(bytes))
     }
 
-    private static func jsonString(_ value: String) -> String {
+    static func jsonString(_ value: String) -> String {
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

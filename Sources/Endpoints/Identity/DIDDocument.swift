@@ -75,14 +75,28 @@ public struct DIDDocument: Codable, Sendable, Hashable {
         self.init(id: did, alsoKnownAs: operation.alsoKnownAs, verificationMethod: methods, service: services)
     }
 
-    /// Decodes leniently: a missing `@context`, `alsoKnownAs`, `verificationMethod` or `service` is empty.
+    /// Decodes leniently: a missing `@context`, `alsoKnownAs`, `verificationMethod` or `service` is empty, and
+    /// entries of those last two that are not of the atproto shape are left out.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         context = try container.decodeIfPresent([String].self, forKey: .context) ?? []
         id = try container.decode(String.self, forKey: .id)
         alsoKnownAs = try container.decodeIfPresent([String].self, forKey: .alsoKnownAs) ?? []
-        verificationMethod = try container.decodeIfPresent([VerificationMethod].self, forKey: .verificationMethod) ?? []
-        service = try container.decodeIfPresent([Service].self, forKey: .service) ?? []
+        // Entries of other shapes (a service endpoint given as an object or list, a JWK key) are skipped: atproto
+        // reads only its own `#atproto*` entries, and a did:web document may hold anything else.
+        verificationMethod =
+            (try container.decodeIfPresent([Lenient<VerificationMethod>].self, forKey: .verificationMethod) ?? [])
+            .compactMap(\.value)
+        service = (try container.decodeIfPresent([Lenient<Service>].self, forKey: .service) ?? []).compactMap(\.value)
+    }
+
+    /// One array element, nil when it does not decode as `Value`.
+    private struct Lenient<Value: Decodable>: Decodable {
+        let value: Value?
+
+        init(from decoder: any Decoder) throws {
+            value = try? Value(from: decoder)
+        }
     }
 
     /// The first `at://` alias without its scheme.

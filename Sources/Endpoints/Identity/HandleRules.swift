@@ -29,10 +29,23 @@ public struct HandleRules: Sendable {
 
     /// Normalises `input` and checks it can be registered on this server; returns the lower-cased handle.
     ///
-    /// Errors (all 400): `InvalidHandle` (syntax, disallowed TLD, dots in the first label, too short or long),
-    /// `UnsupportedDomain` (not under a service domain), `HandleNotAvailable` (reserved, unless `allowReserved`:
-    /// an admin may hand out reserved names, as the reference's `allowAnyValid`).
+    /// Errors (all 400): `InvalidHandle` (syntax, disallowed TLD, explicit slur, dots in the first label, too short
+    /// or long), `UnsupportedDomain` (not under a service domain), `HandleNotAvailable` (reserved). `allowReserved`
+    /// is the reference's `allowAnyValid` (admins): reserved names and the slur check are waived.
     public func validateNewHandle(_ input: String, allowReserved: Bool = false) throws(XRPCError) -> String {
+        try validate(input, allowExternal: false, allowAnyValid: allowReserved).handle
+    }
+
+    /// The reference's `normalizeAndValidateHandle`: lower-cases `input`, checks its syntax, TLD and (unless
+    /// `allowAnyValid`) the explicit-slur list; a handle under a service domain must then meet the service
+    /// constraints (first label without dots, 3 to 18 characters, not reserved unless `allowAnyValid`). Any other
+    /// handle is `UnsupportedDomain` unless `allowExternal` (an account that brings its DID, or an admin): the
+    /// caller must then confirm that it resolves to the DID (``PDSServices/confirmExternalHandle(_:did:)``).
+    ///
+    /// - Returns: the lower-cased handle and whether it is under a service domain.
+    public func validate(
+        _ input: String, allowExternal: Bool, allowAnyValid: Bool = false
+    ) throws(XRPCError) -> (handle: String, isServiceHandle: Bool) {
         let handle = input.lowercased()
         do {
             _ = try Handle(handle)
@@ -42,8 +55,14 @@ public struct HandleRules: Sendable {
         guard !Handle.disallowedTLDs.contains(where: { handle.hasSuffix($0) }) else {
             throw XRPCError.invalidRequest("Handle TLD is invalid or disallowed", code: .invalidHandle)
         }
+        if !allowAnyValid, ExplicitSlurs.contains(handle) {
+            throw XRPCError.invalidRequest("Inappropriate language in handle", code: .invalidHandle)
+        }
         guard let domain = serviceDomain(of: handle) else {
-            throw XRPCError.invalidRequest("Not a supported handle domain", code: .unsupportedDomain)
+            guard allowExternal else {
+                throw XRPCError.invalidRequest("Not a supported handle domain", code: .unsupportedDomain)
+            }
+            return (handle, false)
         }
         let front = String(handle.dropLast(domain.count))
         guard !front.contains(".") else {
@@ -55,9 +74,9 @@ public struct HandleRules: Sendable {
         guard front.count <= Self.labelLengths.upperBound else {
             throw XRPCError.invalidRequest("Handle too long", code: .invalidHandle)
         }
-        guard allowReserved || !ReservedHandles.names.contains(front) else {
+        guard allowAnyValid || !ReservedHandles.names.contains(front) else {
             throw XRPCError.invalidRequest("Reserved handle", code: .handleNotAvailable)
         }
-        return handle
+        return (handle, true)
     }
 }

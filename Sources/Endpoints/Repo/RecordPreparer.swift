@@ -38,6 +38,10 @@ struct RecordPreparer: Sendable {
         try checkCollection(collection)
         let key = rkey ?? tids.next().string
         try checkRecordKey(key)
+        // As the reference's prepareWrite: a key the client chose must not carry an explicit slur.
+        if rkey != nil, ExplicitSlurs.contains(key) {
+            throw XRPCError.invalidRequest("Unacceptable slur in record key")
+        }
         var fields = record
         switch fields["$type"] {
         case nil, .null?, .string("")?:

@@ -83,6 +83,7 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         PreferencesRoutes.add(to: xrpc, services: services)
         SyncRoutes.add(to: xrpc, services: services, metricsFactory: dependencies.metrics.factory)
         AdminRoutes.add(to: xrpc, services: services, settings: settings)
+        ServiceAuthRoutes.add(to: xrpc, services: services)
     }
 }
 

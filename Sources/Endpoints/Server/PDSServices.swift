@@ -44,6 +44,10 @@ public final class PDSServices: Sendable {
     let accountMetrics: AccountMetrics
     /// Resolves handles hosted elsewhere (DNS TXT, HTTPS well-known) for `resolveHandle`.
     public let handleResolver: HandleResolver
+    /// Resolves DIDs to their documents (service-auth issuers, migrating accounts).
+    public let didResolver: DIDResolver
+    /// Verifies inbound inter-service JWTs.
+    public let serviceAuth: ServiceAuthVerifier
     /// Where uploaded blobs live (nil: no `uploadBlob`; released blobs' files are then left alone).
     public let blobs: (any BlobStore)?
     /// Logs failures the services handle themselves (a storage error during authentication).
@@ -59,6 +63,7 @@ public final class PDSServices: Sendable {
     ///   - plc: the PLC directory client (default: ``HTTPPLCClient`` for https://plc.directory).
     ///   - blobs: the blob store (`<data>/blobs`); nil leaves `uploadBlob` unregistered.
     ///   - handleResolver: resolves other servers' handles (default: DNS through /etc/resolv.conf and HTTPS).
+    ///   - didResolver: resolves DID documents (default: did:plc through `plc`, did:web over HTTPS).
     public init(
         database: Storage.Database,
         secrets: ServerSecrets,
@@ -69,7 +74,8 @@ public final class PDSServices: Sendable {
         logger: Logger = Logger(label: "pds.services"),
         plc: (any PLCClient)? = nil,
         blobs: (any BlobStore)? = nil,
-        handleResolver: HandleResolver? = nil
+        handleResolver: HandleResolver? = nil,
+        didResolver: DIDResolver? = nil
     ) {
         self.database = database
         self.repos = RepoStore(database: database)
@@ -85,5 +91,8 @@ public final class PDSServices: Sendable {
         self.accountMetrics = AccountMetrics(factory: metricsFactory)
         self.blobs = blobs
         self.handleResolver = handleResolver ?? HandleResolver(metricsFactory: metricsFactory, logger: logger)
+        let didResolver = didResolver ?? DIDResolver(plc: self.plc, metricsFactory: metricsFactory, logger: logger)
+        self.didResolver = didResolver
+        self.serviceAuth = ServiceAuthVerifier(serviceDID: serviceDID, resolver: didResolver)
     }
 }

@@ -20,7 +20,8 @@ public final class AccountStore: Sendable {
         public var passwordScrypt: String?
         public var signingKey: K256PrivateKey
         public var inviteCode: String?
-        /// True when the DID already existed elsewhere (migration): the account starts deactivated, no events.
+        /// True when the DID already existed elsewhere (migration): the account starts deactivated (to be deleted
+        /// after three days unless activated, as the reference's `deleteAfter`), no events.
         public var deactivated: Bool
 
         public init(
@@ -36,6 +37,9 @@ public final class AccountStore: Sendable {
             self.deactivated = deactivated
         }
     }
+
+    /// How long a deactivated (migrating) account is kept before it may be deleted: three days.
+    static let importDeleteAfterMicros: Int64 = 3 * 24 * 3600 * 1_000_000
 
     public struct Created: Sendable {
         public let account: AccountRecord
@@ -66,11 +70,13 @@ public final class AccountStore: Sendable {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO account (did, handle, email, password_scrypt, created_at, deactivated_at, signing_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO account
+                        (did, handle, email, password_scrypt, created_at, deactivated_at, delete_after, signing_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     new.did, handle, email, new.passwordScrypt, nowString, new.deactivated ? nowString : nil,
+                    new.deactivated ? Datetime.format(microseconds: now + Self.importDeleteAfterMicros) : nil,
                     Data(new.signingKey.rawRepresentation),
                 ])
             let (head, seqs) = try self.repos.createRepository(

@@ -51,6 +51,18 @@ import Testing
         #expect(!key.publicKey.verify(signature: highS, message: message))
     }
 
+    @Test(arguments: Curve.allCases) func highSFormIsAcceptedWhenAllowed(curve: Curve) throws {
+        // Inter-service JWTs accept the malleated twin (the reference's allowMalleableSig), never a forgery.
+        let key = Self.key(curve)
+        let message = Array("malleable".utf8)
+        let signature = try key.sign(message)
+        let highS = Array(signature[..<32]) + Self.subtract(Self.order(curve), Array(signature[32...]))
+        #expect(key.publicKey.verify(signature: highS, message: message, allowHighS: true))
+        #expect(key.publicKey.verify(signature: signature, message: message, allowHighS: true))
+        #expect(!key.publicKey.verify(signature: highS, message: Array("other".utf8), allowHighS: true))
+        #expect(!Self.key(curve).publicKey.verify(signature: highS, message: message, allowHighS: true))
+    }
+
     @Test(arguments: Curve.allCases) func tamperedMessageOrSignatureFails(curve: Curve) throws {
         let key = Self.key(curve)
         let message = Array("hello world".utf8)

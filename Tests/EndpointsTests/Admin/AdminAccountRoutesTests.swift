@@ -185,8 +185,12 @@ import Testing
                 #expect(AdminCalls.error(taken) == "HandleNotAvailable")
                 let invalid = try await calls.post("com.atproto.admin.updateAccountHandle", ["did": alice.did, "handle": "a.b.pds.example.com"])
                 #expect(AdminCalls.error(invalid) == "InvalidHandle")
+                // A handle outside the service domains must resolve to the DID.
                 let foreign = try await calls.post("com.atproto.admin.updateAccountHandle", ["did": alice.did, "handle": "alice.example.org"])
-                #expect(AdminCalls.error(foreign) == "UnsupportedDomain")
+                #expect(foreign.status == .badRequest)
+                #expect(AdminCalls.error(foreign) == "InvalidRequest")
+                #expect(AdminCalls.object(foreign)["message"] as? String == "External handle did not resolve to DID")
+                #expect(try await harness.services.accounts.account(did: alice.did)?.handle == "admin.pds.example.com")
                 let unknown = try await calls.post(
                     "com.atproto.admin.updateAccountHandle", ["did": "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "handle": "zed.pds.example.com"])
                 #expect(AdminCalls.error(unknown) == "NotFound")
@@ -197,6 +201,35 @@ import Testing
                 #expect(refused.status == .badGateway)
                 #expect(AdminCalls.error(refused) == "UpstreamFailure")
                 #expect(try await harness.services.accounts.account(did: alice.did)?.handle == "admin.pds.example.com")
+            }
+        }
+    }
+
+    @Test func updateHandleToAnExternalHandleThatResolvesToTheDID() async throws {
+        try await AccountsHarness.with { harness in
+            try await harness.test { client in
+                let calls = AdminCalls(client: client)
+                let alice = try await calls.signUp("alice")
+                let bob = try await calls.signUp("bob")
+                harness.foreignTXT.set("_atproto.alice.example.org", ["did=\(alice.did)"])
+                let response = try await calls.post(
+                    "com.atproto.admin.updateAccountHandle", ["did": alice.did, "handle": "Alice.Example.org"])
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(try await harness.services.accounts.account(did: alice.did)?.handle == "alice.example.org")
+                #expect(harness.plc.operations(did: alice.did).last?.operation.handle == "alice.example.org")
+                let last = try #require(try await harness.events(did: alice.did).last)
+                #expect(last.type == "#identity")
+                #expect(last.body["handle"]?.stringValue == "alice.example.org")
+
+                // The same handle for another DID does not resolve to it.
+                let other = try await calls.post(
+                    "com.atproto.admin.updateAccountHandle", ["did": bob.did, "handle": "alice.example.org"])
+                #expect(AdminCalls.object(other)["message"] as? String == "External handle did not resolve to DID")
+                #expect(try await harness.services.accounts.account(did: bob.did)?.handle == "bob.pds.example.com")
+                // A disallowed TLD is refused before any lookup.
+                let local = try await calls.post(
+                    "com.atproto.admin.updateAccountHandle", ["did": alice.did, "handle": "alice.example.local"])
+                #expect(AdminCalls.error(local) == "InvalidHandle")
             }
         }
     }
