@@ -77,6 +77,7 @@ case "keys": try benchKeys()
 case "mst": try benchMST(sizes: [25_000, 50_000, 100_000])
 case "car": try benchCAR(sizes: [25_000, 50_000, 100_000])
 case "sync-seed": try await seedSyncRepo(arguments: Array(args.dropFirst()))
+case "commit": try await benchCommits(arguments: Array(args.dropFirst()))
 case "firehose-replay":
     // pds-bench firehose-replay [events=100000] [runs=3] [frame-bytes=700]
     let rest = args.dropFirst().compactMap { Int($0) }
@@ -118,6 +119,7 @@ default:
         """
         usage: pds-bench cbor [records-file] | keys | mst | car | all   (protocol core; build with -c release)
                pds-bench sync-seed DATA_DIR [RECORDS]   (a large repository for scripts/bench-getrepo.sh)
+               pds-bench commit [clients] [seconds] [records-per-repo]   (the commit path in-process, no HTTP)
                pds-bench firehose-replay [events] [runs] [frame-bytes]   (in-process server, one subscriber)
                pds-bench firehose-fanout [subscribers] [commits/s] [seconds] [accounts]
                pds-bench plc [--port PORT]     (an accept-everything did:plc directory for load benchmarks)

@@ -53,6 +53,9 @@ public final class Database: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             if !db.configuration.readonly {
+                // The writer reads the pages it changes: a larger cache than the default 2 MB keeps the indexes
+                // of busy repositories in memory (readers keep the default; there are up to eight of them).
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
                 try checkpointer.install(on: db)
             }
         }
@@ -78,6 +81,9 @@ public final class Database: Sendable {
         }
         return database
     }
+
+    /// Page cache of the writer connection, in KiB (SQLite allocates it as pages are read).
+    static let writerCacheKiB = 32 * 1024
 
     // MARK: Access
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// The legacy session tokens of the reference PDS: HS256 JWTs keyed with the server's JWT secret.
 ///
@@ -35,10 +36,32 @@ public struct SessionJWT: Sendable {
     private let key: SymmetricKey
     /// The `aud` of every token: this server's service DID.
     public let serviceDID: String
+    /// Header and claims of tokens whose signature was checked, by token text: a client sends the same access token
+    /// with every request for two hours, and decoding its JSON was most of the cost of verifying it. The text
+    /// includes the signature, so only the exact token that verified can hit; every other check (type, audience,
+    /// expiry, scope) still runs each time.
+    private let verified = VerifiedTokens()
 
     public init(secret: [UInt8], serviceDID: String) {
         self.key = SymmetricKey(data: secret)
         self.serviceDID = serviceDID
+    }
+
+    /// Decoded tokens with a valid signature, bounded (starts over when full).
+    private final class VerifiedTokens: Sendable {
+        static let capacity = 4096
+        private let tokens = Mutex<[String: (header: Fields, payload: Fields?)]>([:])
+
+        func get(_ token: String) -> (header: Fields, payload: Fields?)? {
+            tokens.withLock { $0[token] }
+        }
+
+        func put(_ token: String, _ decoded: (header: Fields, payload: Fields?)) {
+            tokens.withLock { tokens in
+                if tokens.count >= Self.capacity { tokens.removeAll(keepingCapacity: true) }
+                tokens[token] = decoded
+            }
+        }
     }
 
     // MARK: Issuing
@@ -96,22 +119,28 @@ public struct SessionJWT: Sendable {
         allowExpired: Bool = false,
         now: Date = Date()
     ) throws(XRPCError) -> Claims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-            let headerBytes = Base64URL.decode(parts[0]),
-            let header = Self.fields(headerBytes),
-            let signature = Base64URL.decode(parts[2])
-        else { throw Self.unverifiable }
-        // Only HS256: `none`, other HMAC sizes and asymmetric algorithms are refused before anything else.
-        guard header.alg == "HS256" else { throw Self.unverifiable }
-        let signingInput = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Array(signingInput), using: key) else {
-            throw Self.unverifiable
+        let decoded: (header: Fields, payload: Fields?)
+        if let known = verified.get(token) {
+            decoded = known
+        } else {
+            let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 3,
+                let headerBytes = Base64URL.decode(parts[0]),
+                let header = Self.fields(headerBytes),
+                let signature = Base64URL.decode(parts[2])
+            else { throw Self.unverifiable }
+            // Only HS256: `none`, other HMAC sizes and asymmetric algorithms are refused before anything else.
+            guard header.alg == "HS256" else { throw Self.unverifiable }
+            let signingInput = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
+            guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Array(signingInput), using: key) else {
+                throw Self.unverifiable
+            }
+            decoded = (header, Base64URL.decode(parts[1]).flatMap(Self.fields))
+            verified.put(token, decoded)
         }
+        let header = decoded.header
         guard header.typ == type.rawValue else { throw Self.unverifiable }
-        guard let payloadBytes = Base64URL.decode(parts[1]), let payload = Self.fields(payloadBytes) else {
-            throw Self.unverifiable
-        }
+        guard let payload = decoded.payload else { throw Self.unverifiable }
         guard payload.aud == serviceDID else { throw Self.unverifiable }
         guard let exp = payload.exp else { throw Self.malformed }
         if !allowExpired, exp <= Int64(now.timeIntervalSince1970) {

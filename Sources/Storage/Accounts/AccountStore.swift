@@ -7,9 +7,13 @@ public final class AccountStore: Sendable {
     public let database: Database
     public let repos: RepoStore
 
+    /// Account rows by DID for ``account(did:)``, emptied whenever an account changes.
+    let cache = AccountCache()
+
     public init(repos: RepoStore) {
         self.database = repos.database
         self.repos = repos
+        database.pool.add(transactionObserver: cache, extent: .databaseLifetime)
     }
 
     /// What a new account needs; the caller has validated and normalised everything and hashed the password.
@@ -102,8 +106,13 @@ public final class AccountStore: Sendable {
 
     // MARK: Lookups
 
+    /// The account of `did`, from the cache when it holds it (see ``AccountCache``).
     public func account(did: String) async throws(StorageError) -> AccountRecord? {
-        try await lookup(column: "did", did)
+        let (cached, generation) = cache.lookup(did: did)
+        if let cached { return cached }
+        let record = try await lookup(column: "did", did)
+        if let record { cache.store(record, generation: generation) }
+        return record
     }
 
     public func account(handle: String) async throws(StorageError) -> AccountRecord? {

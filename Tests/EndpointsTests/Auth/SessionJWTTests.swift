@@ -108,6 +108,35 @@ import Testing
         }
     }
 
+    @Test func aTokenThatVerifiedOnceIsCheckedAgainEveryTime() throws {
+        let issued = Date(timeIntervalSince1970: 1_800_000_000)
+        let token = jwt.accessToken(did: did, scope: .appPass, now: issued).jwt
+        // The first verification remembers the decoded token...
+        #expect(try jwt.verify(token, type: .access, allowedScopes: standard, now: issued).sub == did)
+        #expect(try jwt.verify(token, type: .access, allowedScopes: standard, now: issued).scope == .appPass)
+        // ...but type, scope and expiry are checked on each use.
+        expectError("InvalidToken", "Token could not be verified") { () throws(XRPCError) in
+            _ = try jwt.verify(token, type: .refresh, allowedScopes: [.refresh, .appPass])
+        }
+        expectError("InvalidToken", "Bad token scope") { () throws(XRPCError) in
+            _ = try jwt.verify(token, type: .access, allowedScopes: [.access], now: issued)
+        }
+        expectError("ExpiredToken", "Token has expired") { () throws(XRPCError) in
+            _ = try jwt.verify(token, type: .access, allowedScopes: standard, now: issued.addingTimeInterval(7200))
+        }
+        // The same header and claims with another signature are not the remembered token.
+        var tampered = Array(token)
+        tampered[tampered.count - 2] = tampered[tampered.count - 2] == "A" ? "B" : "A"
+        expectError("InvalidToken", "Token could not be verified") { () throws(XRPCError) in
+            _ = try jwt.verify(String(tampered), type: .access, allowedScopes: standard, now: issued)
+        }
+        // Another server's secret never shares the memory.
+        let other = SessionJWT(secret: Array("other".utf8), serviceDID: "did:web:pds.example.com")
+        expectError("InvalidToken", "Token could not be verified") { () throws(XRPCError) in
+            _ = try other.verify(token, type: .access, allowedScopes: standard, now: issued)
+        }
+    }
+
     @Test func expiredTokens() throws {
         let issued = Date(timeIntervalSince1970: 1_800_000_000)
         let token = jwt.accessToken(did: did, scope: .access, now: issued).jwt
