@@ -160,16 +160,23 @@ public final class AccountStore: Sendable {
         }.map { ($0.account, $0.value) }
     }
 
-    /// Looks up the account `repo` names and runs `body` with its DID in the same read transaction.
+    /// Looks up the account `repo` names and runs `body` with its DID in the same read transaction (or only `body`,
+    /// when `repo` is a DID whose account is in ``cache``).
     private func withAccount<Value: Sendable>(
         repo: String, kind: String, _ body: @escaping @Sendable (GRDB.Database, String) throws -> Value
     ) async throws(StorageError) -> (account: AccountRecord, value: Value)? {
-        try await database.read(kind: kind) { db in
-            let account = repo.hasPrefix("did:")
-                ? try Self.lookup(db, column: "did", repo) : try Self.lookup(db, column: "handle", repo.lowercased())
+        let isDID = repo.hasPrefix("did:")
+        let (cached, generation) = isDID ? cache.lookup(did: repo) : (nil, 0)
+        if let cached {
+            return (cached, try await database.read(kind: kind) { db in try body(db, repo) })
+        }
+        let found = try await database.read(kind: kind) { db -> (account: AccountRecord, value: Value)? in
+            let account = isDID ? try Self.lookup(db, column: "did", repo) : try Self.lookup(db, column: "handle", repo.lowercased())
             guard let account else { return nil }
             return (account, try body(db, account.did))
         }
+        if isDID, let account = found?.account { cache.store(account, generation: generation) }
+        return found
     }
 
     /// Number of accounts by status (`active`, `deactivated`, `takendown`), for `pds_accounts{status}`: the total

@@ -36,7 +36,7 @@ extension RepoStore {
             do {
                 var writer = try CARWriter(roots: [head.commitCID], chunkSize: 16 * 1024) { output.bytes += $0 }
                 try RepoExport.writeRecordProofs(
-                    commit: head.commitCID, paths: [path], reader: SQLBlockReader(db: db, did: did, nodeCache: nodeCache),
+                    commit: head.commitCID, paths: [path], reader: SQLBlockReader(db: db, did: did, nodeCache: self.nodeCache),
                     to: &writer)
                 try writer.finish()
             } catch let error as DatabaseError {
