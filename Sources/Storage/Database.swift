@@ -17,16 +17,16 @@ public final class Database: Sendable {
     let logger: Logger
     let metrics: DatabaseMetrics
     let identity: FileIdentity?
-    /// Runs WAL checkpoints beside the writer instead of inside commits.
-    let checkpointer: WALCheckpointer
+    /// Where ``read(kind:_:)`` runs its work.
+    let reads: ReadDispatcher
 
-    private init(path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, checkpointer: WALCheckpointer) {
+    private init(path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, readers: Int) {
+        self.reads = ReadDispatcher(limit: readers)
         self.path = path
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
         self.identity = FileIdentity(path: path)
-        self.checkpointer = checkpointer
     }
 
     /// Opens (creating if needed) the database at `path`. The parent directory must exist.
@@ -34,17 +34,14 @@ public final class Database: Sendable {
     /// - Parameters:
     ///   - metricsFactory: where database metrics go; `nil` uses the global `MetricsSystem.factory`.
     ///   - busyTimeout: how long a writer waits for the lock before failing with `SQLITE_BUSY`.
-    ///   - walCheckpointPages: WAL size, in pages, that starts a checkpoint beside the writer (``WALCheckpointer``).
     public static func open(
         path: String,
         metricsFactory: (any MetricsFactory)? = nil,
         logger: Logger,
         busyTimeout: Duration = .seconds(5),
-        maximumReaderCount: Int = 8,
-        walCheckpointPages: Int = WALCheckpointer.defaultThresholdPages
+        maximumReaderCount: Int = 8
     ) async throws(StorageError) -> Database {
         let metrics = DatabaseMetrics(factory: metricsFactory ?? MetricsSystem.factory)
-        let checkpointer = WALCheckpointer(path: path, thresholdPages: walCheckpointPages, metrics: metrics)
         var configuration = Configuration()
         configuration.label = "pds"
         configuration.foreignKeysEnabled = true
@@ -56,7 +53,6 @@ public final class Database: Sendable {
                 // The writer reads the pages it changes: a larger cache than the default 2 MB keeps the indexes
                 // of busy repositories in memory (readers keep the default; there are up to eight of them).
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
-                try checkpointer.install(on: db)
             }
         }
         let pool: DatabasePool
@@ -66,7 +62,7 @@ public final class Database: Sendable {
             let reason = (error as? DatabaseError)?.message ?? "\(error)"
             throw StorageError(.openFailed, "cannot open database '\(path)': \(reason)", underlying: error)
         }
-        let database = Database(path: path, pool: pool, logger: logger, metrics: metrics, checkpointer: checkpointer)
+        let database = Database(path: path, pool: pool, logger: logger, metrics: metrics, readers: maximumReaderCount)
         // Prove the file is a usable SQLite database now rather than at the first request.
         do throws(StorageError) {
             let mode = try await database.read(kind: "open") { db in
@@ -102,24 +98,21 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` with GRDB's synchronous read on ``readQueue``: one hop off the caller's thread and back.
+    /// Runs `body` with GRDB's synchronous read through ``reads``: one hop off the caller's thread and back.
     ///
     /// GRDB's async `read` makes two round trips (one to a queue that waits for a free reader connection, one to
     /// that reader's queue), four thread switches per read; profiles of getRecord showed them as the largest cost.
     /// The synchronous read takes a free reader and runs on the calling thread (`DispatchQueue.sync` on an idle
-    /// queue), so calling it from ``readQueue`` needs one round trip. It may block a ``readQueue`` thread while all
-    /// reader connections are busy; never a NIO event loop or a Swift concurrency thread.
+    /// queue), so calling it from ``reads`` needs one round trip. At most as many reads run at once as there are
+    /// reader connections (``ReadDispatcher``); nothing blocks a NIO event loop or a Swift concurrency thread.
     private func readOffTheCaller<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
         let pool = self.pool
         return try await withCheckedThrowingContinuation { continuation in
-            Self.readQueue.async {
+            reads.submit {
                 continuation.resume(with: Result { try pool.read(body) })
             }
         }
     }
-
-    /// Where reads run (concurrent: as many at once as there are reader connections, more wait in GRDB's pool).
-    private static let readQueue = DispatchQueue(label: "pds.db.read", attributes: .concurrent)
 
     /// Runs `body` in one write transaction (committed when `body` returns, rolled back when it throws).
     public func write<T: Sendable>(
@@ -198,9 +191,6 @@ public final class Database: Sendable {
 
     /// Closes every connection. Later calls fail with `queryFailed`.
     public func close() throws(StorageError) {
-        // The writer's WAL hook points at the checkpointer: remove it first.
-        try? pool.writeWithoutTransaction { db in WALCheckpointer.uninstall(from: db) }
-        checkpointer.close()
         do {
             try pool.close()
         } catch {
