@@ -61,6 +61,8 @@ enum UploadBlob {
                 if let storage = error as? StorageError, let mapped = XRPCError.repoWrite(storage) { throw mapped }
                 throw error
             }
+            // A blob an imported record already names (account migration) is kept from the start.
+            try await services.repos.adoptUploadedBlob(did: caller.did, cid: cid)
             metrics.upload(.ok, bytes: size)
             metrics.storeSize(store.storedBytes)
             let blob = BlobRef(ref: cid, mimeType: mimeType, size: size)
