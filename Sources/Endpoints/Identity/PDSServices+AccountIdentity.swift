@@ -27,7 +27,7 @@ extension PDSServices {
         }
         do {
             return try await accounts.updateHandle(did: did, handle: handle)
-        } catch let error as StorageError where error.code == .conflict {
+        } catch where error.code == .conflict {
             throw XRPCError.invalidRequest("Handle already taken: \(handle)", code: .handleNotAvailable)
         }
     }
@@ -45,12 +45,10 @@ extension PDSServices {
             let last: SignedPLCOperation
             do {
                 last = try await plc.lastOperation(did: did)
-            } catch let error as PLCClientError {
+            } catch {
                 if error.code == .notFound { throw XRPCError.invalidRequest("Could not resolve DID") }
                 logger.error("PLC lookup failed", metadata: ["did": "\(did)", "error": "\(error)"])
                 throw XRPCError.upstreamFailure("Could not read the DID document from the PLC directory: \(error.message)")
-            } catch {
-                throw XRPCError.upstreamFailure("Could not read the DID document from the PLC directory")
             }
             guard last.operation.rotationKeys.contains(secrets.plcRotationKey.publicKey.didKey) else {
                 throw XRPCError.invalidRequest("Server rotation key not included in PLC DID data")
