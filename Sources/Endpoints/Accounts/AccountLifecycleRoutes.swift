@@ -71,12 +71,12 @@ enum AccountLifecycleRoutes {
     }
 
     static func log(_ event: String, did: String, services: PDSServices, change: AccountStore.StatusChange) {
-        services.logger.info(
-            "account status changed",
-            metadata: [
-                "event": "\(event)", "did": "\(did)", "status": "\(change.account.status ?? "active")",
-                "seqs": "\(change.seqs.map(String.init).joined(separator: ","))",
-            ])
+        let seqs: [String] = change.seqs.map { "\($0)" }
+        let metadata: Logger.Metadata = [
+            "event": .string(event), "did": .string(did), "status": .string(change.account.status ?? "active"),
+            "seqs": .string(seqs.joined(separator: ",")),
+        ]
+        services.logger.info("account status changed", metadata: metadata)
     }
 
     // MARK: Input and output

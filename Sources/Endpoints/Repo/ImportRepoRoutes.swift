@@ -1,6 +1,7 @@
 import ATProto
 import Foundation
 import Hummingbird
+import Logging
 import Storage
 
 /// Account migration, the repository and its blobs (PDS-REFERENCE §5.4 steps 3–4):
@@ -38,14 +39,17 @@ enum ImportRepoRoutes {
                 await services.blobs?.deleteFiles(did: caller.did, cids: outcome.releasedBlobs)
             }
             services.accountMetrics.record(.repoImported)
-            services.logger.info(
-                "repository imported",
-                metadata: [
-                    "event": "repo_imported", "did": "\(caller.did)", "commit": "\(outcome.commitCID.string)",
-                    "rev": "\(outcome.rev)", "bytes": "\(size)", "blocks": "\(blocks.count)",
-                    "created": "\(outcome.created)", "updated": "\(outcome.updated)", "deleted": "\(outcome.deleted)",
-                    "missing_blobs": "\(outcome.missingBlobs)", "seq": "\(outcome.seq.map(String.init) ?? "none")",
-                ])
+            var metadata: Logger.Metadata = ["event": "repo_imported", "did": .string(caller.did)]
+            metadata["commit"] = .string(outcome.commitCID.string)
+            metadata["rev"] = .string(outcome.rev)
+            metadata["bytes"] = .stringConvertible(size)
+            metadata["blocks"] = .stringConvertible(blocks.count)
+            metadata["created"] = .stringConvertible(outcome.created)
+            metadata["updated"] = .stringConvertible(outcome.updated)
+            metadata["deleted"] = .stringConvertible(outcome.deleted)
+            metadata["missing_blobs"] = .stringConvertible(outcome.missingBlobs)
+            if let seq = outcome.seq { metadata["seq"] = .stringConvertible(seq) }
+            services.logger.info("repository imported", metadata: metadata)
         }
 
         xrpc.query(missingBlobsNSID) { (request, _) async throws -> MissingBlobsOutput in
@@ -60,11 +64,13 @@ enum ImportRepoRoutes {
                 }
             }
             let missing = try await services.repos.missingBlobs(did: caller.did, after: cursor, limit: limit)
-            return MissingBlobsOutput(
-                blobs: missing.map {
-                    RecordBlob(cid: $0.cid.string, recordUri: "at://\(caller.did)/\($0.collection)/\($0.rkey)")
-                },
-                cursor: missing.count == limit ? missing.last?.cid.string : nil)
+            var blobs: [RecordBlob] = []
+            for blob in missing {
+                let uri: String = "at://" + caller.did + "/" + blob.collection + "/" + blob.rkey
+                blobs.append(RecordBlob(cid: blob.cid.string, recordUri: uri))
+            }
+            let next: String? = missing.count == limit ? missing.last?.cid.string : nil
+            return MissingBlobsOutput(blobs: blobs, cursor: next)
         }
     }
 
