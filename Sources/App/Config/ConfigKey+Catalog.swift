@@ -110,7 +110,7 @@ extension ConfigKey {
     /// In the order `check-config` prints them.
     static let all: [ConfigKey] = [
         hostname, port, bindAddress, serviceDID, inviteRequired, serviceHandleDomains, blobUploadLimit,
-        contactEmail, privacyPolicyURL, termsOfServiceURL, shutdownGraceSeconds,
+        contactEmail, privacyPolicyURL, termsOfServiceURL, shutdownGraceSeconds, acceptingRepoImports, maxRepoImportSize,
         dataDirectory, diskFreeFloorBytes,
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
@@ -118,7 +118,6 @@ extension ConfigKey {
         backupDirectory, backupIntervalHours, backupKeep,
         rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,
         logLevel, logFormat,
-        acceptingRepoImports, maxRepoImportSize,
     ]
 
     static let secrets: [ConfigKey] = all.filter(\.secret)
