@@ -221,6 +221,38 @@ struct AccountLifecycleTests {
         }
     }
 
+    @Test("importRepo into an active account: the tree replaced, announced with a fresh commit and #sync")
+    func importWhileActive() async throws {
+        try await AccountsHarness.with { harness in
+            try await harness.test { client in
+                let alice = try await Self.signUp(client, "alice")
+                let calls = Calls(client: client, token: alice.access)
+                let repo = RepoClient(client: client, token: alice.access)
+                #expect(try await repo.create(alice.did, "app.bsky.feed.post", RepoClient.post("kept")).status == .ok)
+                let snapshot = try await client.execute(uri: "/xrpc/com.atproto.sync.getRepo?did=\(alice.did)", method: .get)
+                let before = try #require(try await harness.services.repos.head(did: alice.did))
+                #expect(try await repo.create(alice.did, "app.bsky.feed.post", RepoClient.post("undone")).status == .ok)
+
+                let imported = try await calls.post(
+                    ImportRepoRoutes.importNSID, bytes: Array(buffer: snapshot.body), contentType: "application/vnd.ipld.car")
+                #expect(imported.status == .ok, "\(String(buffer: imported.body))")
+                let after = try #require(try await harness.services.repos.head(did: alice.did))
+                #expect(after.dataCID == before.dataCID)
+                #expect(after.commitCID != before.commitCID)
+                #expect(try await harness.eventKinds(did: alice.did).last == "sync")
+                let status = Self.object(try await calls.get(AccountLifecycleRoutes.checkStatusNSID))
+                #expect(status["indexedRecords"] as? Int == 1)
+                #expect(status["repoRev"] as? String == after.rev)
+
+                let key = try #require(try await harness.signingKey(did: alice.did)).publicKey
+                #expect(try await repo.create(alice.did, "app.bsky.feed.post", RepoClient.post("next")).status == .ok)
+                var checker = FirehoseChecker(keys: [alice.did: key])
+                checker.requireContiguous = false
+                for frame in try await Self.frames(harness, did: alice.did) { try checker.check(frame) }
+            }
+        }
+    }
+
     // MARK: importRepo input
 
     @Test("importRepo refuses malformed CARs, several roots, oversized bodies, other DIDs, and when imports are off")
