@@ -100,10 +100,17 @@ extension ConfigKey {
         "log.format", env: "PDS_LOG_FORMAT", flag: "--log-format", kind: .string, default: "auto",
         help: "auto (journald under systemd, else logfmt), logfmt, json or journald.")
 
+    static let acceptingRepoImports = ConfigKey(
+        "server.accepting_repo_imports", env: "PDS_ACCEPTING_REPO_IMPORTS", kind: .boolean, default: "true",
+        help: "Whether accounts may import a repository (com.atproto.repo.importRepo, account migration).")
+    static let maxRepoImportSize = ConfigKey(
+        "server.max_repo_import_size", env: "PDS_MAX_REPO_IMPORT_SIZE", kind: .integer, default: "104857600",
+        help: "Largest CAR file importRepo accepts, in bytes.")
+
     /// In the order `check-config` prints them.
     static let all: [ConfigKey] = [
         hostname, port, bindAddress, serviceDID, inviteRequired, serviceHandleDomains, blobUploadLimit,
-        contactEmail, privacyPolicyURL, termsOfServiceURL, shutdownGraceSeconds,
+        contactEmail, privacyPolicyURL, termsOfServiceURL, shutdownGraceSeconds, acceptingRepoImports, maxRepoImportSize,
         dataDirectory, diskFreeFloorBytes,
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,

@@ -34,6 +34,8 @@ extension PDSConfig {
         case .trustForwardedFor: .boolean(trustForwardedFor)
         case .logLevel: .string(logLevel.rawValue)
         case .logFormat: .string(logFormat)
+        case .acceptingRepoImports: .boolean(acceptingRepoImports)
+        case .maxRepoImportSize: .integer(maxRepoImportSize)
         default: nil
         }
     }

@@ -46,6 +46,9 @@ struct PDSConfig: Sendable, Equatable {
     var logLevel: Logger.Level = .info
     var logFormat = "auto"
 
+    var acceptingRepoImports = true
+    var maxRepoImportSize = 104_857_600
+
     static let logFormats = ["auto", "logfmt", "json", "journald"]
 
     init() {}
@@ -146,6 +149,8 @@ struct PDSConfig: Sendable, Equatable {
         }
         if let value = sources.stringList(.rateLimitBypassIPs) { rateLimitBypassIPs = value.map { $0.lowercased() } }
         if let value = try sources.boolean(.trustForwardedFor) { trustForwardedFor = value }
+        if let value = try sources.boolean(.acceptingRepoImports) { acceptingRepoImports = value }
+        if let value = try sources.integer(.maxRepoImportSize, in: 1...(1 << 40)) { maxRepoImportSize = value }
 
         if let value = sources.string(.logLevel) {
             guard let level = Self.logLevel(named: value) else {

@@ -196,6 +196,8 @@ struct PDSServer {
             contactEmail: config.contactEmail,
             privacyPolicyURL: config.privacyPolicyURL,
             termsOfServiceURL: config.termsOfServiceURL,
-            shutdownGracePeriod: .seconds(config.shutdownGraceSeconds))
+            shutdownGracePeriod: .seconds(config.shutdownGraceSeconds),
+            acceptingRepoImports: config.acceptingRepoImports,
+            maxRepoImportBytes: config.maxRepoImportSize)
     }
 }

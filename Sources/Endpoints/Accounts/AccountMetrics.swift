@@ -12,13 +12,17 @@ struct AccountMetrics: Sendable {
         /// An admin took the account down, or lifted its takedown.
         case takendown
         case untakendown
-        /// An admin deactivated or reactivated the account.
+        /// The account (deactivateAccount, activateAccount) or an admin deactivated or reactivated it.
         case deactivated
         case activated
-        /// An admin changed the account's handle, email or password.
+        /// The account (updateHandle) or an admin changed its handle; an admin changed its email or password.
         case handleUpdated = "handle_updated"
         case emailUpdated = "email_updated"
         case passwordUpdated = "password_updated"
+        /// The account had a PLC operation posted through submitPlcOperation.
+        case plcOperationSubmitted = "plc_operation_submitted"
+        /// The account imported a repository (importRepo).
+        case repoImported = "repo_imported"
     }
 
     /// The statuses of `pds_accounts` (always all three, so a status that drops to zero shows 0).

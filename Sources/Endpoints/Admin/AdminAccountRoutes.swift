@@ -97,19 +97,9 @@ enum AdminAccountRoutes {
             if !isServiceHandle {
                 try await services.confirmExternalHandle(handle, did: did)
             }
-            if let holder = try await services.accounts.account(handle: handle), holder.did != did {
-                throw XRPCError.invalidRequest("Handle already taken: \(handle)", code: .handleNotAvailable)
+            guard let seq = try await services.changeHandle(did: did, to: handle, current: account.handle) else {
+                throw AdminRoutes.accountNotFound(did)
             }
-            if account.handle != handle {
-                try await services.updatePLCHandle(did: did, handle: handle)
-            }
-            let seq: Int64?
-            do {
-                seq = try await services.accounts.updateHandle(did: did, handle: handle)
-            } catch let error as StorageError where error.code == .conflict {
-                throw XRPCError.invalidRequest("Handle already taken: \(handle)", code: .handleNotAvailable)
-            }
-            guard let seq else { throw AdminRoutes.accountNotFound(did) }
             services.accountMetrics.record(.handleUpdated)
             AdminRoutes.log("update_handle", did: did, services: services, ["handle": "\(handle)", "seq": "\(seq)"])
         }

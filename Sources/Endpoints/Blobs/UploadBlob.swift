@@ -10,7 +10,7 @@ import Storage
 enum UploadBlob {
     static func add(to xrpc: XRPCRouter, services: PDSServices, store: any BlobStore, settings: ServerSettings, metrics: BlobMetrics) {
         xrpc.procedure("com.atproto.repo.uploadBlob") { request, _ in
-            let caller = try await services.requireAccess(request)
+            let caller = try await services.requireAccess(request, allowDeactivated: true)
             let limit = settings.blobUploadLimit
             if let declared = request.headers[.contentLength] {
                 guard let length = Int(declared), length >= 0 else { throw XRPCError.invalidRequest("invalid content-length") }
@@ -61,6 +61,8 @@ enum UploadBlob {
                 if let storage = error as? StorageError, let mapped = XRPCError.repoWrite(storage) { throw mapped }
                 throw error
             }
+            // A blob an imported record already names (account migration) is kept from the start.
+            try await services.repos.adoptUploadedBlob(did: caller.did, cid: cid)
             metrics.upload(.ok, bytes: size)
             metrics.storeSize(store.storedBytes)
             let blob = BlobRef(ref: cid, mimeType: mimeType, size: size)

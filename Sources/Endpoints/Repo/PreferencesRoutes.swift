@@ -11,7 +11,7 @@ enum PreferencesRoutes {
 
     static func add(to xrpc: XRPCRouter, services: PDSServices) {
         xrpc.query("app.bsky.actor.getPreferences") { request, _ in
-            let caller = try await services.requireAccess(request)
+            let caller = try await services.requireAccess(request, allowDeactivated: true)
             let stored = try await services.accounts.preferences(did: caller.did, namespace: namespace)
             var values: [DataValue] = []
             for preference in stored where caller.isFullAccess || preference.name != personalDetails {
@@ -25,7 +25,7 @@ enum PreferencesRoutes {
         }
 
         xrpc.procedure("app.bsky.actor.putPreferences") { request, context in
-            let caller = try await services.requireAccess(request)
+            let caller = try await services.requireAccess(request, allowDeactivated: true)
             var request = request
             let input = try await JSONObjectInput.read(&request, context: context)
             var values: [AccountStore.Preference] = []

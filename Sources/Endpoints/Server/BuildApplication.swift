@@ -84,6 +84,9 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         SyncRoutes.add(to: xrpc, services: services, metricsFactory: dependencies.metrics.factory)
         AdminRoutes.add(to: xrpc, services: services, settings: settings)
         ServiceAuthRoutes.add(to: xrpc, services: services)
+        IdentityUpdateRoutes.add(to: xrpc, services: services, settings: settings)
+        AccountLifecycleRoutes.add(to: xrpc, services: services, settings: settings)
+        ImportRepoRoutes.add(to: xrpc, services: services, settings: settings)
     }
 }
 

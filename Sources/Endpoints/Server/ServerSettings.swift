@@ -32,6 +32,10 @@ public struct ServerSettings: Sendable {
     public var healthCacheTTL: Duration
     /// The text of `GET /`.
     public var banner: String
+    /// Whether `com.atproto.repo.importRepo` is served (`PDS_ACCEPTING_REPO_IMPORTS`).
+    public var acceptingRepoImports: Bool
+    /// Largest CAR body of `importRepo` in bytes; beyond it: 413 `PayloadTooLarge`.
+    public var maxRepoImportBytes: Int
 
     public init(
         hostname: String = "localhost",
@@ -52,7 +56,9 @@ public struct ServerSettings: Sendable {
         gzipLevel: Int = 6,
         shutdownGracePeriod: Duration = .seconds(10),
         healthCacheTTL: Duration = .seconds(1),
-        banner: String? = nil
+        banner: String? = nil,
+        acceptingRepoImports: Bool = true,
+        maxRepoImportBytes: Int = 104_857_600
     ) {
         self.hostname = hostname
         self.bindAddress = bindAddress
@@ -72,6 +78,8 @@ public struct ServerSettings: Sendable {
         self.gzipLevel = gzipLevel
         self.shutdownGracePeriod = shutdownGracePeriod
         self.healthCacheTTL = healthCacheTTL
+        self.acceptingRepoImports = acceptingRepoImports
+        self.maxRepoImportBytes = maxRepoImportBytes
         self.banner =
             banner
             ?? "This is an AT Protocol Personal Data Server (SwiftPDS \(version)): https://atproto.com\n\nMost API routes are under /xrpc/\n"

@@ -109,7 +109,7 @@ extension AccountStore {
         }
     }
 
-    private static func announceStatus(db: GRDB.Database, did: String, metrics: DatabaseMetrics) throws -> StatusChange {
+    static func announceStatus(db: GRDB.Database, did: String, metrics: DatabaseMetrics) throws -> StatusChange {
         let account = try fetchAccount(db: db, did: did)
         let seqs = try EventLog.append(
             [.account(did: did, active: account.isActive, status: account.status)], db: db, nowMicros: EventLog.nowMicros(),
@@ -117,7 +117,7 @@ extension AccountStore {
         return StatusChange(account: account, seqs: seqs)
     }
 
-    private static func fetchAccount(db: GRDB.Database, did: String) throws -> AccountRecord {
+    static func fetchAccount(db: GRDB.Database, did: String) throws -> AccountRecord {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(AccountRecord.columns) FROM account WHERE did = ?", arguments: [did])
         else { throw StorageError(.repoNotFound, "no account for \(did)") }
         return AccountRecord(row: row)

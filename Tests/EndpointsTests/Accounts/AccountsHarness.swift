@@ -33,13 +33,22 @@ final class AccountsHarness: Sendable {
     ///   - plcURL: the directory the PLC client uses (default: the started test directory).
     ///   - plcAttempts: attempts per PLC request.
     ///   - withBlobs: give the services a disk blob store (uploadBlob).
-    init(inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false) async throws {
+    ///   - hostname: the server's host name (its DID is `did:web:<hostname>`, handles under `.<hostname>`).
+    ///   - rateLimits: rate-limit settings (default: off).
+    ///   - adjust: last changes to the server settings.
+    init(
+        inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false,
+        hostname: String = "pds.example.com", rateLimits: RateLimitSettings = .disabled,
+        adjust: (inout ServerSettings) -> Void = { _ in }
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "accounts-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        settings = ServerSettings(
-            hostname: "pds.example.com", port: 0, version: "1.2.3", revision: "abc", maxRequestBodyBytes: 65_536,
+        var settings = ServerSettings(
+            hostname: hostname, port: 0, version: "1.2.3", revision: "abc", maxRequestBodyBytes: 65_536,
             inviteRequired: inviteRequired, healthCacheTTL: .zero)
+        adjust(&settings)
+        self.settings = settings
         metrics = TelemetryMetrics()
         health = HealthRegistry(metricsFactory: metrics.factory)
         logs = LogCapture()
@@ -60,6 +69,7 @@ final class AccountsHarness: Sendable {
             secrets: ServerSecrets(jwtSecret: Self.jwtSecret, adminPassword: "admin-secret", plcRotationKey: rotationKey),
             serviceDID: settings.serviceDID,
             metricsFactory: metrics.factory,
+            rateLimits: rateLimits,
             passwords: PasswordHasher(cost: PasswordHasher.Cost(n: 1024, r: 8, p: 1)),
             logger: logs.logger(),
             plc: client,
@@ -79,10 +89,13 @@ final class AccountsHarness: Sendable {
     /// Runs `body` against a fresh harness and closes it afterwards, also when `body` throws.
     static func with<Value>(
         inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false,
+        hostname: String = "pds.example.com", rateLimits: RateLimitSettings = .disabled,
+        adjust: (inout ServerSettings) -> Void = { _ in },
         _ body: (AccountsHarness) async throws -> Value
     ) async throws -> Value {
         let harness = try await AccountsHarness(
-            inviteRequired: inviteRequired, plcURL: plcURL, plcAttempts: plcAttempts, withBlobs: withBlobs)
+            inviteRequired: inviteRequired, plcURL: plcURL, plcAttempts: plcAttempts, withBlobs: withBlobs,
+            hostname: hostname, rateLimits: rateLimits, adjust: adjust)
         do {
             let value = try await body(harness)
             await harness.close()
