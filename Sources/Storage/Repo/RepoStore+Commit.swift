@@ -134,7 +134,7 @@ extension RepoStore {
         var released: [CID] = []
         for write in planned {
             if write.action != .create {
-                released += try unlinkRecord(db: db, did: did, collection: write.collection, rkey: write.rkey)
+                released += try Self.unlinkRecord(db: db, did: did, collection: write.collection, rkey: write.rkey)
             }
             switch write.action {
             case .delete:
@@ -185,14 +185,14 @@ extension RepoStore {
             bytesWritten: bytesWritten, blocksWritten: 1 + built.newNodeBlocks.count + applied.filter { $0.cid != nil }.count)
     }
 
-    /// Removes a record's backlinks and blob links; returns the blobs it referenced.
-    private func unlinkRecord(db: GRDB.Database, did: String, collection: String, rkey: String) throws -> [CID] {
+    /// Removes a record's backlinks and blob links; returns the blobs it referenced (commits and imports).
+    static func unlinkRecord(db: GRDB.Database, did: String, collection: String, rkey: String) throws -> [CID] {
         try db.execute(
             sql: "DELETE FROM backlink WHERE did = ? AND collection = ? AND rkey = ?", arguments: [did, collection, rkey])
         let blobs = try Data.fetchAll(
             db, sql: "SELECT blob_cid FROM record_blob WHERE did = ? AND collection = ? AND rkey = ?",
             arguments: [did, collection, rkey]
-        ).map { try Self.cid($0) }
+        ).map { try cid($0) }
         try db.execute(
             sql: "DELETE FROM record_blob WHERE did = ? AND collection = ? AND rkey = ?", arguments: [did, collection, rkey])
         return blobs

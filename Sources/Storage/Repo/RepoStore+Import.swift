@@ -109,7 +109,7 @@ extension RepoStore {
             for entry in diff.entries {
                 let (collection, rkey) = try Self.recordPath(entry.key)
                 if entry.old != nil {
-                    released.formUnion(try Self.unlinkImportedRecord(db: db, did: did, collection: collection, rkey: rkey))
+                    released.formUnion(try Self.unlinkRecord(db: db, did: did, collection: collection, rkey: rkey))
                 }
                 guard let cid = entry.new else {
                     try db.execute(
@@ -301,18 +301,5 @@ extension RepoStore {
             return [UInt8](data)
         }
         throw StorageError(.invalidWrite, "Could not parse record at '\(path)'")
-    }
-
-    /// Drops a record's backlinks and blob links; returns the blobs it named.
-    private static func unlinkImportedRecord(db: GRDB.Database, did: String, collection: String, rkey: String) throws -> [CID] {
-        try db.execute(
-            sql: "DELETE FROM backlink WHERE did = ? AND collection = ? AND rkey = ?", arguments: [did, collection, rkey])
-        let blobs = try Data.fetchAll(
-            db, sql: "SELECT blob_cid FROM record_blob WHERE did = ? AND collection = ? AND rkey = ?",
-            arguments: [did, collection, rkey]
-        ).map { try cid($0) }
-        try db.execute(
-            sql: "DELETE FROM record_blob WHERE did = ? AND collection = ? AND rkey = ?", arguments: [did, collection, rkey])
-        return blobs
     }
 }
