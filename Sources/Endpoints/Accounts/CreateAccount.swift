@@ -174,6 +174,29 @@ enum CreateAccount {
     }
 
     /// Retires a DID whose account could not be stored.
+    /// The scrypt hash of the new account's password, if it has one.
+    static func hashedPassword(_ input: Validated, services: PDSServices) async throws(XRPCError) -> String? {
+        guard let password = input.password else { return nil }
+        do {
+            return try await services.passwords.hash(password)
+        } catch {
+            services.logger.error("createAccount: password hashing failed", metadata: ["error": "\(error)"])
+            throw XRPCError.internalServerError()
+        }
+    }
+
+    /// The client's error for an account row that could not be stored.
+    static func storeError(_ error: StorageError) -> XRPCError {
+        switch error.code {
+        case .invalidInviteCode:
+            XRPCError.invalidRequest("Provided invite code not available", code: .invalidInviteCode)
+        case .conflict:
+            XRPCError.invalidRequest(error.message, code: error.message.hasPrefix("Email") ? .invalidEmail : .handleNotAvailable)
+        default:
+            XRPCError.internalServerError()
+        }
+    }
+
     static func retire(did: String, genesis: SignedPLCOperation, services: PDSServices) async {
         do {
             let tombstone = try PLCTombstone.signed(prev: genesis.cid().string, with: services.secrets.plcRotationKey)
@@ -198,15 +221,7 @@ enum CreateAccount {
             throw XRPCError.invalidRequest("Could not build the did:plc operation: \(error.message)")
         }
         let did = PLC.did(forGenesis: genesis)
-        var passwordScrypt: String?
-        if let password = input.password {
-            do {
-                passwordScrypt = try await services.passwords.hash(password)
-            } catch {
-                services.logger.error("createAccount: password hashing failed", metadata: ["error": "\(error)"])
-                throw XRPCError.internalServerError()
-            }
-        }
+        let passwordScrypt = try await hashedPassword(input, services: services)
 
         do {
             try await services.plc.submit(did: did, operation: genesis)
@@ -235,15 +250,7 @@ enum CreateAccount {
                 "createAccount: storing the account failed after the PLC directory registered its DID",
                 metadata: ["did": "\(did)", "handle": "\(input.handle)", "error": "\(error)"])
             await retire(did: did, genesis: genesis, services: services)
-            switch error.code {
-            case .invalidInviteCode:
-                throw XRPCError.invalidRequest("Provided invite code not available", code: .invalidInviteCode)
-            case .conflict:
-                throw XRPCError.invalidRequest(
-                    error.message, code: error.message.hasPrefix("Email") ? .invalidEmail : .handleNotAvailable)
-            default:
-                throw XRPCError.internalServerError()
-            }
+            throw Self.storeError(error)
         }
 
         services.accountMetrics.record(.created)
@@ -267,15 +274,7 @@ enum CreateAccount {
     static func createWithDID(_ input: Validated, services: PDSServices) async throws(XRPCError) -> Output {
         guard let did = input.did else { throw XRPCError.internalServerError() }
         let signingKey = K256PrivateKey()
-        var passwordScrypt: String?
-        if let password = input.password {
-            do {
-                passwordScrypt = try await services.passwords.hash(password)
-            } catch {
-                services.logger.error("createAccount: password hashing failed", metadata: ["error": "\(error)"])
-                throw XRPCError.internalServerError()
-            }
-        }
+        let passwordScrypt = try await hashedPassword(input, services: services)
         let created: AccountStore.Created
         do {
             created = try await services.accounts.create(
@@ -287,15 +286,7 @@ enum CreateAccount {
             services.logger.error(
                 "createAccount: storing the migrating account failed",
                 metadata: ["did": "\(did)", "handle": "\(input.handle)", "error": "\(error)"])
-            switch error.code {
-            case .invalidInviteCode:
-                throw XRPCError.invalidRequest("Provided invite code not available", code: .invalidInviteCode)
-            case .conflict:
-                throw XRPCError.invalidRequest(
-                    error.message, code: error.message.hasPrefix("Email") ? .invalidEmail : .handleNotAvailable)
-            default:
-                throw XRPCError.internalServerError()
-            }
+            throw Self.storeError(error)
         }
         services.accountMetrics.record(.created)
         await services.refreshAccountGauge()

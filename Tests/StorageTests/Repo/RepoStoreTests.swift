@@ -236,16 +236,23 @@ struct RepoStoreTests {
         for name in ["c0", "c1", "c2", "c3"] {
             let did = "did:plc:\(name)"
             let acknowledged = Set(outcomes.filter { $0.did == did }.flatMap { $0.applied.map(\.rkey) })
-            let stored = try await f.repos.listRecords(did: did, collection: "app.bsky.feed.post", limit: 100, cursor: nil, reverse: false)
-            #expect(Set(stored.map(\.rkey)) == acknowledged)
-            let head = try #require(try await f.repos.head(did: did))
-            let keys = try await f.database.read(kind: "test") { db in
-                let tree = MST(root: head.dataCID, reader: SQLBlockReader(db: db, did: did))
-                _ = try tree.validate()
-                return try tree.allLeaves().map(\.key)
-            }
-            #expect(Set(keys) == Set(acknowledged.map { "app.bsky.feed.post/\($0)" }))
+            try await Self.expectPosts(acknowledged, storedIn: did, f)
         }
+    }
+
+    /// The repository of `did` holds exactly the posts `rkeys`, in its record index and in its tree, which verifies.
+    static func expectPosts(
+        _ rkeys: Set<String>, storedIn did: String, _ f: StoreFixture, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let stored = try await f.repos.listRecords(did: did, collection: "app.bsky.feed.post", limit: 100, cursor: nil, reverse: false)
+        #expect(Set(stored.map(\.rkey)) == rkeys, sourceLocation: sourceLocation)
+        let head = try #require(try await f.repos.head(did: did), sourceLocation: sourceLocation)
+        let keys = try await f.database.read(kind: "test") { db in
+            let tree = MST(root: head.dataCID, reader: SQLBlockReader(db: db, did: did))
+            _ = try tree.validate()
+            return try tree.allLeaves().map(\.key)
+        }
+        #expect(Set(keys) == Set(rkeys.map { "app.bsky.feed.post/\($0)" }), sourceLocation: sourceLocation)
     }
 
     @Test func listRecordsPagesWithinOneCollection() async throws {
