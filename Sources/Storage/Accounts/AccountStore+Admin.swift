@@ -77,25 +77,35 @@ extension AccountStore {
                 guard db.changesCount > 0 else { return nil }
                 return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics)
             }
-            try db.execute(
-                sql: "UPDATE account SET deactivated_at = NULL, delete_after = NULL WHERE did = ?", arguments: [did])
-            guard db.changesCount > 0 else { return nil }
-            let account = try Self.fetchAccount(db: db, did: did)
-            guard account.isActive else { return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics) }
-            var events: [FirehoseEvent] = [
-                .account(did: did, active: true, status: nil), .identity(did: did, handle: account.handle),
-            ]
-            if let head = try RepoStore.head(db: db, did: did),
-                let block = try Data.fetchOne(
-                    db, sql: "SELECT content FROM repo_block WHERE did = ? AND cid = ?",
-                    arguments: [did, Data(head.commitCID.bytes)])
-            {
+            return try Self.reactivate(db: db, did: did, metrics: self.database.metrics) { db in
+                guard let head = try RepoStore.head(db: db, did: did),
+                    let block = try Data.fetchOne(
+                        db, sql: "SELECT content FROM repo_block WHERE did = ? AND cid = ?",
+                        arguments: [did, Data(head.commitCID.bytes)])
+                else { return nil }
                 let car = CARWriter.encode(roots: [head.commitCID], blocks: [CARBlock(cid: head.commitCID, bytes: [UInt8](block))])
-                events.append(.sync(did: did, blocks: car, rev: head.rev))
+                return .sync(did: did, blocks: car, rev: head.rev)
             }
-            let seqs = try EventLog.append(events, db: db, nowMicros: now, metrics: self.database.metrics)
-            return StatusChange(account: account, seqs: seqs)
         }
+    }
+
+    /// Clears the deactivation of `did` and appends `#account {active: true}`, `#identity` with its handle and the
+    /// `#sync` that `sync` gives (if any); a taken-down account only gets `#account` with that status. Nil when there
+    /// is no such account. Shared by the admin's reactivation and the account's own `activateAccount`.
+    static func reactivate(
+        db: GRDB.Database, did: String, metrics: DatabaseMetrics, sync: (GRDB.Database) throws -> FirehoseEvent?
+    ) throws -> StatusChange? {
+        try db.execute(
+            sql: "UPDATE account SET deactivated_at = NULL, delete_after = NULL WHERE did = ?", arguments: [did])
+        guard db.changesCount > 0 else { return nil }
+        let account = try fetchAccount(db: db, did: did)
+        guard account.isActive else { return try announceStatus(db: db, did: did, metrics: metrics) }
+        var events: [FirehoseEvent] = [
+            .account(did: did, active: true, status: nil), .identity(did: did, handle: account.handle),
+        ]
+        if let event = try sync(db) { events.append(event) }
+        let seqs = try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), metrics: metrics)
+        return StatusChange(account: account, seqs: seqs)
     }
 
     /// Appends `#account` with the account's current status (the admin API's "sequence the status again").

@@ -25,19 +25,9 @@ extension AccountStore {
     /// account.
     public func activate(did: String) async throws(StorageError) -> StatusChange? {
         try await database.write(kind: "account_activate") { db -> StatusChange? in
-            try db.execute(
-                sql: "UPDATE account SET deactivated_at = NULL, delete_after = NULL WHERE did = ?", arguments: [did])
-            guard db.changesCount > 0 else { return nil }
-            let account = try Self.fetchAccount(db: db, did: did)
-            guard account.isActive else { return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics) }
-            var events: [FirehoseEvent] = [
-                .account(did: did, active: true, status: nil), .identity(did: did, handle: account.handle),
-            ]
-            if let fresh = try self.repos.resignHead(db: db, did: did) {
-                events.append(.sync(did: did, blocks: fresh.car, rev: fresh.rev))
+            try Self.reactivate(db: db, did: did, metrics: self.database.metrics) { db in
+                try self.repos.resignHead(db: db, did: did).map { .sync(did: did, blocks: $0.car, rev: $0.rev) }
             }
-            let seqs = try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), metrics: self.database.metrics)
-            return StatusChange(account: account, seqs: seqs)
         }
     }
 
