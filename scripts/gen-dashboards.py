@@ -224,6 +224,8 @@ def repo():
             [(quantile(0.5, "pds_repo_commit_batch_size"), "p50"),
              (quantile(0.99, "pds_repo_commit_batch_size"), "p99"),
              (rate("pds_repo_commit_batch_size_count"), "transactions/s")])
+    d.panel("How commits were built", "Commits per second by how they were built: used = built before the writer on the remembered head (tree, signature, event blocks) and stored as built; stale = the head had moved, built again inside the writer; unprepared = built inside the writer only (first commit after start, uncached tree node, or a write that does not apply).", "short",
+            [(rate("pds_repo_commit_prepare_total", by="result"), "{{result}}")], stack=True)
     d.row("Blobs")
     d.panel("Blob uploads by result", "Blob uploads per second, by result.", "reqps",
             [(rate("pds_blob_uploads_total", by="result"), "{{result}}")], stack=True)

@@ -43,12 +43,18 @@ public struct MST {
         case .stored(let cid):
             let cache = reader.nodeCache
             if let cache, let node = cache.node(cid) {
-                // Cached nodes have keys, so their layer is their own; the check decoding makes still applies.
-                if let layer, layer != node.layer {
-                    throw MSTError(
-                        .invalidStructure, "node keys have height \(node.layer) but the node sits at layer \(layer)", cid: cid)
+                if !node.entries.isEmpty {
+                    // A node with keys has its own layer; the check decoding makes still applies.
+                    if let layer, layer != node.layer {
+                        throw MSTError(
+                            .invalidStructure, "node keys have height \(node.layer) but the node sits at layer \(layer)", cid: cid)
+                    }
+                    return node
                 }
-                return node
+                // A keyless node's layer is the place it was cached at: reuse it only at that place (and, below the
+                // root, only with a subtree); anywhere else decode it, with decoding's checks.
+                let fits = layer.map { $0 == node.layer && node.left != nil } ?? (node.layer == 0 && node.left == nil)
+                if fits { return node }
             }
             let bytes: [UInt8]?
             do {

@@ -4,8 +4,9 @@ import Synchronization
 /// repositories: each commit re-reads the root-to-leaf path of the previous tree).
 ///
 /// A CID names its content, so an entry can never go stale, whichever repository or transaction read it: a node is
-/// only ever reached through a link from a tree that holds it. Only nodes with keys are kept, since their layer
-/// follows from their keys alone (a keyless node's layer depends on where it sits). Bounded by two generations of
+/// only ever reached through a link from a tree that holds it. A node with keys has the layer of its keys; a keyless
+/// node is kept with the layer it was decoded or built at, and ``MST`` reuses it only at that layer (in a valid tree
+/// that is the only place it can sit: one above the node it links to). Bounded by two generations of
 /// at most ``capacity`` nodes: when the current one is full it becomes the previous one and the older is dropped;
 /// a hit in the previous generation moves the node back into the current one.
 public final class MSTNodeCache: Sendable {
@@ -32,9 +33,8 @@ public final class MSTNodeCache: Sendable {
         }
     }
 
-    /// Remembers a node decoded from storage (nodes without keys are not kept).
+    /// Remembers a node decoded from storage.
     public func insert(_ node: MSTNode, cid: CID) {
-        guard !node.entries.isEmpty else { return }
         generations.withLock { g in Self.add(node, cid, to: &g, capacity: capacity) }
     }
 
@@ -45,7 +45,7 @@ public final class MSTNodeCache: Sendable {
         var built: [(CID, MSTNode)] = []
         func walk(_ link: MSTLink) {
             guard case .node(let node) = link, !node.isStored else { return }
-            if !node.entries.isEmpty { built.append((node.cid, node.storedForm())) }
+            built.append((node.cid, node.storedForm()))
             if let left = node.left { walk(left) }
             for entry in node.entries {
                 if let right = entry.right { walk(right) }

@@ -91,6 +91,8 @@ public struct CommitOutcome: Sendable {
 
     public let did: String
     public let commitCID: CID
+    /// The new MST root (the commit's `data`).
+    public let dataCID: CID
     public let rev: String
     /// Sequence number of the `#commit` event.
     public let seq: Int64

@@ -5,33 +5,123 @@ import GRDB
 extension RepoStore {
     /// Applies `writes` as one signed commit. `swapCommit`, when given, must be the current head commit. Commits that
     /// wait for the writer meanwhile share one transaction (``CommitQueue``), each in its own savepoint.
+    ///
+    /// The tree update, the signature and the event's CAR are built before the writer is taken, from the head this
+    /// store last committed for the repository and the decoded-node cache (``prepare(did:writes:swapCommit:)``);
+    /// inside the writer the prepared commit is only stored if the head is still the one it was built on. Otherwise
+    /// (another change came first, or something was not cached) the commit is built again inside the writer.
     public func applyWrites(did: String, writes: [RecordWrite], swapCommit: CID? = nil) async throws(StorageError) -> CommitOutcome {
         guard !writes.isEmpty else { throw StorageError(.invalidWrite, "a commit needs at least one write") }
         guard writes.count <= Self.maxWritesPerCommit else {
             throw StorageError(.invalidWrite, "Too many writes. Max: \(Self.maxWritesPerCommit)")
         }
-        return try await commitQueue.commit { db in
-            try self.commit(db: db, did: did, writes: writes, swapCommit: swapCommit)
+        let prepared = prepare(did: did, writes: writes, swapCommit: swapCommit)
+        if prepared == nil { prepareMetrics.unprepared.increment() }
+        let outcome = try await commitQueue.commit { db in
+            if let prepared {
+                if let outcome = try self.commitPrepared(db: db, prepared) {
+                    self.prepareMetrics.used.increment()
+                    return outcome
+                }
+                self.prepareMetrics.stale.increment()
+            }
+            return try self.commit(db: db, did: did, writes: writes, swapCommit: swapCommit)
+        }
+        rememberHead(did: did, Head(commitCID: outcome.commitCID, dataCID: outcome.dataCID, rev: outcome.rev))
+        return outcome
+    }
+
+    // MARK: Building a commit
+
+    /// A commit built outside the writer on `head`: stored only if `head` is still the repository's head.
+    struct PreparedCommit: Sendable {
+        let did: String
+        let head: Head
+        let planned: [RecordWrite]
+        let built: BuiltCommit
+    }
+
+    /// What a commit stores besides its records: the new tree, the signed commit block and the event's blocks.
+    struct BuiltCommit: Sendable {
+        let tree: RepoBuildResult
+        let rev: String
+        let commitCID: CID
+        let commitBytes: [UInt8]
+        /// The `#commit` event's `blocks` (a CAR): commit, new records, new nodes and the covering proofs.
+        let car: [UInt8]
+    }
+
+    /// Builds the commit of `writes` on the head this store last committed for `did`, without the database: nodes
+    /// come from the decoded-node cache and the key from the key cache. Nil when anything needed is not in memory or
+    /// a write does not apply to that head (the writer then decides, from the stored head, with the real error).
+    func prepare(did: String, writes: [RecordWrite], swapCommit: CID?) -> PreparedCommit? {
+        guard let head = headHints.withLock({ $0[did] }), let key = keyCache.withLock({ $0[did] }) else { return nil }
+        if let swapCommit, swapCommit != head.commitCID { return nil }
+        let reader = CachedNodeReader(nodeCache: nodeCache)
+        let tree = MST(root: head.dataCID, reader: reader)
+        do {
+            // Older records with the same backlink are looked for inside the writer (`commitPrepared`).
+            let planned = try Self.plan(writes, existing: { try tree.get($0.path) }, sameBacklinks: { _, _ in [] })
+            let built = try build(did: did, head: head, planned: planned, key: key, reader: reader)
+            return PreparedCommit(did: did, head: head, planned: planned, built: built)
+        } catch {
+            return nil
         }
     }
 
+    /// Stores a prepared commit, or returns nil when it no longer applies: the head moved since it was built, or a
+    /// create has an older record with the same backlink to replace (then the commit is built again in the writer).
+    func commitPrepared(db: GRDB.Database, _ prepared: PreparedCommit) throws -> CommitOutcome? {
+        guard let head = try Self.head(db: db, did: prepared.did), head == prepared.head else { return nil }
+        for write in prepared.planned where write.replaceSameBacklinks && write.action == .create {
+            for backlink in write.backlinks where try !Self.sameBacklinks(db, did: prepared.did, write, backlink).isEmpty {
+                return nil
+            }
+        }
+        return try store(db: db, did: prepared.did, head: head, planned: prepared.planned, built: prepared.built)
+    }
+
+    /// Builds and stores the commit of `writes` inside the writer, from the stored head.
     func commit(db: GRDB.Database, did: String, writes: [RecordWrite], swapCommit: CID?) throws -> CommitOutcome {
-        let now = EventLog.nowMicros()
         guard let head = try Self.head(db: db, did: did) else {
             throw StorageError(.repoNotFound, "Could not find repo: \(did)")
         }
         if let swapCommit, swapCommit != head.commitCID {
             throw StorageError(.invalidSwap, "Commit was at \(head.commitCID.string)")
         }
+        let planned = try Self.plan(
+            writes,
+            existing: { write in
+                try Data.fetchOne(
+                    db.cachedStatement(sql: "SELECT cid FROM record WHERE did = ? AND collection = ? AND rkey = ?"),
+                    arguments: [did, write.collection, write.rkey]
+                ).map { try Self.cid($0) }
+            },
+            sameBacklinks: { write, backlink in try Self.sameBacklinks(db, did: did, write, backlink) })
+        let key = try signingKey(db: db, did: did)
+        let built = try build(
+            did: did, head: head, planned: planned, key: key, reader: SQLBlockReader(db: db, did: did, nodeCache: nodeCache))
+        return try store(db: db, did: did, head: head, planned: planned, built: built)
+    }
 
-        // Resolve each write against the current records: swaps, put -> create/update, backlink de-duplication.
+    /// The rkeys of records in the write's collection that hold the same backlink.
+    static func sameBacklinks(_ db: GRDB.Database, did: String, _ write: RecordWrite, _ backlink: RecordWrite.Backlink) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT rkey FROM backlink WHERE did = ? AND path = ? AND link_to = ? AND collection = ?"),
+            arguments: [did, backlink.path, backlink.linkTo, write.collection])
+    }
+
+    /// Resolves each write against the current records (`existing` gives a path's record CID): swaps, put ->
+    /// create/update, and the deletes backlink de-duplication adds (`sameBacklinks` gives the rkeys of older records
+    /// with the same link).
+    static func plan(
+        _ writes: [RecordWrite], existing: (RecordWrite) throws -> CID?,
+        sameBacklinks: (RecordWrite, RecordWrite.Backlink) throws -> [String]
+    ) throws -> [RecordWrite] {
         var planned: [RecordWrite] = []
         var paths = Set(writes.map(\.path))
         for write in writes {
-            let existing = try Data.fetchOne(
-                db.cachedStatement(sql: "SELECT cid FROM record WHERE did = ? AND collection = ? AND rkey = ?"),
-                arguments: [did, write.collection, write.rkey]
-            ).map { try Self.cid($0) }
+            let existing = try existing(write)
             switch write.swap {
             case .unchecked: break
             case .mustNotExist:
@@ -55,11 +145,7 @@ extension RepoStore {
             }
             if write.replaceSameBacklinks, resolved.action == .create {
                 for backlink in write.backlinks {
-                    let rkeys = try String.fetchAll(
-                        db,
-                        sql: "SELECT rkey FROM backlink WHERE did = ? AND path = ? AND link_to = ? AND collection = ?",
-                        arguments: [did, backlink.path, backlink.linkTo, write.collection])
-                    for rkey in rkeys {
+                    for rkey in try sameBacklinks(write, backlink) {
                         let stale = RecordWrite(action: .delete, collection: write.collection, rkey: rkey)
                         if paths.insert(stale.path).inserted { planned.append(stale) }
                     }
@@ -67,8 +153,11 @@ extension RepoStore {
             }
             planned.append(resolved)
         }
+        return planned
+    }
 
-        // Update the tree.
+    /// Updates the tree of `head` with the planned writes, signs the new commit and encodes the event's blocks.
+    func build(did: String, head: Head, planned: [RecordWrite], key: K256PrivateKey, reader: any BlockReader) throws -> BuiltCommit {
         let repoWrites: [RepoWrite] = planned.map { write in
             switch write.action {
             case .create, .put: .create(path: write.path, cid: write.record!.cid)
@@ -76,20 +165,17 @@ extension RepoStore {
             case .delete: .delete(path: write.path)
             }
         }
-        let reader = SQLBlockReader(db: db, did: did, nodeCache: nodeCache)
-        let built: RepoBuildResult
+        let tree: RepoBuildResult
         do {
-            built = try RepoBuilder.apply(repoWrites, root: head.dataCID, reader: reader)
+            tree = try RepoBuilder.apply(repoWrites, root: head.dataCID, reader: reader)
         } catch {
             throw StorageError(error.code == .invalidWrite ? .invalidWrite : .corrupt, error.message)
         }
 
-        // Sign.
-        let key = try signingKey(db: db, did: did)
         let rev = try nextRev(after: head.rev)
         let commit: Commit
         do {
-            commit = try UnsignedCommit(did: did, data: built.root, rev: rev).signed(with: key)
+            commit = try UnsignedCommit(did: did, data: tree.root, rev: rev).signed(with: key)
         } catch {
             throw StorageError(.corrupt, "signing the commit of \(did) failed: \(error)")
         }
@@ -105,29 +191,39 @@ extension RepoStore {
             eventBytes += bytes.count
         }
         for write in planned { if let record = write.record, write.action != .delete { include(record.cid, record.bytes) } }
-        for (cid, bytes) in built.newNodeBlocks { include(cid, bytes) }
-        for (cid, bytes) in built.proofBlocks { include(cid, bytes) }
+        for (cid, bytes) in tree.newNodeBlocks { include(cid, bytes) }
+        for (cid, bytes) in tree.proofBlocks { include(cid, bytes) }
         guard eventBytes <= Self.maxEventBlockBytes else {
             throw StorageError(.commitTooLarge, "Too many writes. Max event size: 2MB")
         }
+        return BuiltCommit(
+            tree: tree, rev: rev, commitCID: commitBlock.cid, commitBytes: commitBlock.bytes,
+            car: CARWriter.encode(roots: [commitBlock.cid], blocks: eventBlocks))
+    }
+
+    /// Writes a built commit on `head` (the stored head): blocks, head, records, backlinks, blobs and the event.
+    func store(db: GRDB.Database, did: String, head: Head, planned: [RecordWrite], built: BuiltCommit) throws -> CommitOutcome {
+        let now = EventLog.nowMicros()
+        let rev = built.rev
+        let tree = built.tree
 
         // Store blocks and move the head.
         let nowString = Datetime.format(microseconds: now)
         let insertBlock = try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO repo_block (did, cid, rev, content) VALUES (?, ?, ?, ?)")
-        var bytesWritten = commitBlock.bytes.count
-        try insertBlock.execute(arguments: [did, Data(commitBlock.cid.bytes), rev, Data(commitBlock.bytes)])
-        for (cid, bytes) in built.newNodeBlocks {
+        var bytesWritten = built.commitBytes.count
+        try insertBlock.execute(arguments: [did, Data(built.commitCID.bytes), rev, Data(built.commitBytes)])
+        for (cid, bytes) in tree.newNodeBlocks {
             try insertBlock.execute(arguments: [did, Data(cid.bytes), rev, Data(bytes)])
             bytesWritten += bytes.count
         }
         let deleteBlock = try db.cachedStatement(sql: "DELETE FROM repo_block WHERE did = ? AND cid = ?")
         try deleteBlock.execute(arguments: [did, Data(head.commitCID.bytes)])
-        for cid in built.removedNodeCIDs where built.newNodeBlocks[cid] == nil {
+        for cid in tree.removedNodeCIDs where tree.newNodeBlocks[cid] == nil {
             try deleteBlock.execute(arguments: [did, Data(cid.bytes)])
         }
         try db.cachedStatement(sql: "UPDATE repo_root SET commit_cid = ?, data_cid = ?, rev = ?, indexed_at = ? WHERE did = ?")
-            .execute(arguments: [Data(commitBlock.cid.bytes), Data(built.root.bytes), rev, nowString, did])
+            .execute(arguments: [Data(built.commitCID.bytes), Data(tree.root.bytes), rev, nowString, did])
 
         // Records, backlinks, blobs.
         var applied: [CommitOutcome.Applied] = []
@@ -174,15 +270,14 @@ extension RepoStore {
         }
 
         // The firehose event, in the same transaction.
-        let car = CARWriter.encode(roots: [commitBlock.cid], blocks: eventBlocks)
         let event = FirehoseEvent.commit(
-            repo: did, commit: commitBlock.cid, rev: rev, since: head.rev, blocks: car, ops: built.ops,
+            repo: did, commit: built.commitCID, rev: rev, since: head.rev, blocks: built.car, ops: tree.ops,
             prevData: head.dataCID)
         let seq = try EventLog.append([event], db: db, nowMicros: now, metrics: database.metrics)[0]
 
         return CommitOutcome(
-            did: did, commitCID: commitBlock.cid, rev: rev, seq: seq, applied: applied, releasedBlobs: Array(Set(released)),
-            bytesWritten: bytesWritten, blocksWritten: 1 + built.newNodeBlocks.count + applied.filter { $0.cid != nil }.count)
+            did: did, commitCID: built.commitCID, dataCID: tree.root, rev: rev, seq: seq, applied: applied, releasedBlobs: Array(Set(released)),
+            bytesWritten: bytesWritten, blocksWritten: 1 + tree.newNodeBlocks.count + applied.filter { $0.cid != nil }.count)
     }
 
     /// Removes a record's backlinks and blob links; returns the blobs it referenced (commits and imports).

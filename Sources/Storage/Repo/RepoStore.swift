@@ -1,4 +1,5 @@
 import ATProto
+import CoreMetrics
 import Foundation
 import GRDB
 import Synchronization
@@ -24,11 +25,50 @@ public final class RepoStore: Sendable {
 
     /// Commits waiting for the writer, applied together (group commit).
     let commitQueue: CommitQueue
+    /// The head each repository had after the last commit this store made to it: where the next commit is built
+    /// before the writer is taken. Only a hint: the writer checks it against the stored head.
+    let headHints = Mutex<[String: Head]>([:])
+    let prepareMetrics: PrepareMetrics
+
+    /// `pds_repo_commit_prepare_total{result}`: how each commit was built.
+    struct PrepareMetrics: Sendable {
+        static let label = "pds_repo_commit_prepare_total"
+        /// Built before the writer and stored as built.
+        let used: Counter
+        /// Built before the writer on a head that had moved by the time the writer took it (or with an older record
+        /// to replace by backlink): built again inside the writer.
+        let stale: Counter
+        /// Built inside the writer only: the head, the key or a tree node was not in memory, or the writes did not
+        /// apply to the remembered head.
+        let unprepared: Counter
+
+        init(factory: any MetricsFactory) {
+            used = Counter(label: Self.label, dimensions: [("result", "used")], factory: factory)
+            stale = Counter(label: Self.label, dimensions: [("result", "stale")], factory: factory)
+            unprepared = Counter(label: Self.label, dimensions: [("result", "unprepared")], factory: factory)
+        }
+    }
 
     public init(database: Database, tids: TIDGenerator = TIDGenerator()) {
         self.database = database
         self.tids = tids
         self.commitQueue = CommitQueue(database: database)
+        self.prepareMetrics = PrepareMetrics(factory: database.metrics.factory)
+    }
+
+    /// Remembers `head` as the repository's head after a committed change, unless a later one is already known.
+    func rememberHead(did: String, _ head: Head) {
+        headHints.withLock { hints in
+            if let known = hints[did], known.rev > head.rev { return }
+            hints[did] = head
+        }
+    }
+
+    /// Reads tree nodes from the decoded-node cache only: a node that is not there fails the walk.
+    struct CachedNodeReader: BlockReader {
+        struct NotCached: Error {}
+        let nodeCache: MSTNodeCache?
+        func readBlock(_ cid: CID) throws -> [UInt8]? { throw NotCached() }
     }
 
     // MARK: Reading
@@ -152,6 +192,7 @@ public final class RepoStore: Sendable {
     /// Forgets a cached key (account deleted or key rotated).
     public func forgetKey(did: String) {
         _ = keyCache.withLock { $0.removeValue(forKey: did) }
+        _ = headHints.withLock { $0.removeValue(forKey: did) }
     }
 
     /// The next revision: a fresh TID, strictly greater than `previous` (even when the clock is behind it).

@@ -74,6 +74,7 @@ public enum MetricCatalog {
         .histogram("pds_repo_commit_duration_seconds", "Duration of repository commits including the firehose event, in seconds.", buckets: durationBuckets),
         .histogram("pds_repo_commit_size_bytes", "Size of the blocks written by one commit, in bytes.", buckets: sizeBuckets),
         .counter("pds_repo_blocks_written_total", "Repository blocks written."),
+        .counter("pds_repo_commit_prepare_total", "Commits by how they were built: used (built before the writer on the remembered head and stored as built), stale (that head had moved: built again in the writer), unprepared (built in the writer only).", labels: ["result"]),
         .histogram("pds_repo_commit_batch_size", "Commits applied together in one write transaction (group commit): those that waited for the writer.", buckets: countBuckets),
         .counter("pds_blob_uploads_total", "Blob uploads, by result (ok, too_large, bad_mime, error).", labels: ["result"]),
         .counter("pds_blob_upload_bytes_total", "Blob bytes uploaded."),

@@ -88,8 +88,27 @@ import Testing
             #expect(try tree.leafCount() == 300)
             #expect(try tree.get("app.bsky.feed.post/k7") == RepoTestSupport.leaf)
         }
-        // Only nodes without keys (whose layer depends on their place) are read again.
+        // Every node the build made, keyless ones included, comes from the cache.
         #expect(uncached.counter.reads > 0)
-        #expect(cached.counter.reads < uncached.counter.reads / 4)
+        #expect(cached.counter.reads == 0)
+    }
+
+    /// A keyless node is cached with the layer it was built at and reused only there: loaded as a root, it is decoded
+    /// again and refused as decoding refuses it (a root with no keys but a subtree).
+    @Test func keylessNodesAreReusedOnlyWhereTheySit() throws {
+        let cache = MSTNodeCache()
+        let writes: [RepoWrite] = (0..<300).map { .create(path: "app.bsky.feed.post/k\($0)", cid: RepoTestSupport.leaf) }
+        let built = try RepoBuilder.apply(writes, root: nil, reader: CachingStore(nodeCache: cache))
+        let keyless = built.newNodeBlocks.filter { _, bytes in
+            guard case .map(let fields) = try? DAGCBOR.decode(bytes), case .array(let entries) = fields["e"] else { return false }
+            return entries.isEmpty
+        }
+        let (cid, _) = try #require(keyless.first)
+        #expect(cache.node(cid) != nil)
+        let blocks = MemoryBlockStore(built.newNodeBlocks)
+        for nodeCache in [nil, cache] {
+            let misplaced = MST(root: cid, reader: CountingStore(blocks: blocks, counter: ReadCounter(), nodeCache: nodeCache))
+            #expect(throws: MSTError.self) { try misplaced.get("app.bsky.feed.post/k1") }
+        }
     }
 }
