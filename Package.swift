@@ -78,6 +78,8 @@ let package = Package(
                 "ATProto",
                 "Telemetry",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_wal_hook and sqlite3_wal_checkpoint_v2 for the WAL checkpointer (same SQLite as GRDB's).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -31,7 +31,7 @@ extension Database {
     /// the writer connection is held meanwhile).
     public static let truncateBusyTimeoutMilliseconds = 200
 
-    /// Runs a WAL checkpoint on the writer connection and records `pds_sqlite_checkpoint_duration_seconds`.
+    /// Runs a WAL checkpoint on the writer connection and records `pds_sqlite_checkpoint_duration_seconds{trigger="periodic"}`.
     @discardableResult
     public func checkpoint(_ mode: CheckpointMode) async throws(StorageError) -> CheckpointResult {
         let start = ContinuousClock.now
@@ -56,7 +56,7 @@ extension Database {
                     mode: mode, walFrames: -1, checkpointedFrames: -1, busy: true, totalChanges: db.totalChangesCount)
             }
         }
-        metrics.checkpointDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        metrics.recordCheckpoint(trigger: .periodic, duration: ContinuousClock.now - start)
         return result
     }
 

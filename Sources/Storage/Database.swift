@@ -19,8 +19,13 @@ public final class Database: Sendable {
     let identity: FileIdentity?
     /// Where ``read(kind:_:)`` runs its work.
     let reads: ReadDispatcher
+    /// Runs WAL checkpoints beside the writer instead of inside commits.
+    let checkpointer: WALCheckpointer
 
-    private init(path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, readers: Int) {
+    private init(
+        path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, readers: Int, checkpointer: WALCheckpointer
+    ) {
+        self.checkpointer = checkpointer
         self.reads = ReadDispatcher(limit: readers)
         self.path = path
         self.pool = pool
@@ -34,14 +39,17 @@ public final class Database: Sendable {
     /// - Parameters:
     ///   - metricsFactory: where database metrics go; `nil` uses the global `MetricsSystem.factory`.
     ///   - busyTimeout: how long a writer waits for the lock before failing with `SQLITE_BUSY`.
+    ///   - walCheckpointPages: WAL growth, in pages, that starts a checkpoint beside the writer (``WALCheckpointer``).
     public static func open(
         path: String,
         metricsFactory: (any MetricsFactory)? = nil,
         logger: Logger,
         busyTimeout: Duration = .seconds(5),
-        maximumReaderCount: Int = 8
+        maximumReaderCount: Int = 8,
+        walCheckpointPages: Int = 1000
     ) async throws(StorageError) -> Database {
         let metrics = DatabaseMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        let checkpointer = WALCheckpointer(path: path, thresholdPages: walCheckpointPages, metrics: metrics)
         var configuration = Configuration()
         configuration.label = "pds"
         configuration.foreignKeysEnabled = true
@@ -53,6 +61,7 @@ public final class Database: Sendable {
                 // The writer reads the pages it changes: a larger cache than the default 2 MB keeps the indexes
                 // of busy repositories in memory (readers keep the default; there are up to eight of them).
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+                try checkpointer.install(on: db)
             }
         }
         let pool: DatabasePool
@@ -62,7 +71,7 @@ public final class Database: Sendable {
             let reason = (error as? DatabaseError)?.message ?? "\(error)"
             throw StorageError(.openFailed, "cannot open database '\(path)': \(reason)", underlying: error)
         }
-        let database = Database(path: path, pool: pool, logger: logger, metrics: metrics, readers: maximumReaderCount)
+        let database = Database(path: path, pool: pool, logger: logger, metrics: metrics, readers: maximumReaderCount, checkpointer: checkpointer)
         // Prove the file is a usable SQLite database now rather than at the first request.
         do throws(StorageError) {
             let mode = try await database.read(kind: "open") { db in
@@ -191,6 +200,9 @@ public final class Database: Sendable {
 
     /// Closes every connection. Later calls fail with `queryFailed`.
     public func close() throws(StorageError) {
+        // The writer's WAL hook points at the checkpointer: remove it first.
+        try? pool.writeWithoutTransaction { db in WALCheckpointer.uninstall(from: db) }
+        checkpointer.close()
         do {
             try pool.close()
         } catch {

@@ -27,7 +27,8 @@ final class DatabaseMetrics: Sendable {
     private let kinds = Mutex<[String: KindMetrics]>([:])
     let databaseSize: Gauge
     let walSize: Gauge
-    let checkpointDuration: Timer
+    /// `pds_sqlite_checkpoint_duration_seconds{trigger}`, one timer per trigger.
+    private let checkpointDurations: [CheckpointTrigger: Timer]
     /// `pds_sequencer_write_duration_seconds`: encoding and inserting one batch of firehose events.
     let firehoseWrite: Timer
     /// `pds_firehose_frame_size_bytes`: each firehose frame as stored (and later sent unchanged).
@@ -37,9 +38,28 @@ final class DatabaseMetrics: Sendable {
         self.factory = factory
         self.databaseSize = Gauge(label: Self.databaseBytes, factory: factory)
         self.walSize = Gauge(label: Self.walBytes, factory: factory)
-        self.checkpointDuration = Timer(label: Self.checkpointSeconds, factory: factory)
+        var checkpointDurations: [CheckpointTrigger: Timer] = [:]
+        for trigger in CheckpointTrigger.allCases {
+            checkpointDurations[trigger] = Timer(
+                label: Self.checkpointSeconds, dimensions: [("trigger", trigger.rawValue)], factory: factory)
+        }
+        self.checkpointDurations = checkpointDurations
         self.firehoseWrite = Timer(label: "pds_sequencer_write_duration_seconds", factory: factory)
         self.firehoseFrameSize = Recorder(label: "pds_firehose_frame_size_bytes", aggregate: true, factory: factory)
+    }
+
+    /// What started a WAL checkpoint (the `trigger` label).
+    enum CheckpointTrigger: String, CaseIterable, Sendable {
+        /// The WAL grew past its threshold: a checkpoint on the checkpointer's own connection, beside the writer.
+        case background
+        /// The short checkpoint each commit runs after a background one, until the WAL starts over.
+        case catchUp = "catchup"
+        /// The checkpoint service's periodic run (and any other explicit call).
+        case periodic
+    }
+
+    func recordCheckpoint(trigger: CheckpointTrigger, duration: Duration) {
+        checkpointDurations[trigger]?.recordNanoseconds(duration.nanoseconds)
     }
 
     func recordFirehoseWrite(_ duration: Duration) {

@@ -26,7 +26,7 @@ import Testing
         var count = 0.0
         for _ in 0..<500 where !(count >= 3 && walSize() == 0) {
             try await Task.sleep(for: .milliseconds(20))
-            count = LiveServer.sample(metrics.render(), "pds_sqlite_checkpoint_duration_seconds_count") ?? 0
+            count = LiveServer.sample(metrics.render(), #"pds_sqlite_checkpoint_duration_seconds_count{trigger="periodic"}"#) ?? 0
         }
         task.cancel()
         _ = try? await task.value

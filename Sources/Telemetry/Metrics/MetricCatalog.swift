@@ -40,7 +40,7 @@ public enum MetricCatalog {
         .gauge("pds_sqlite_db_bytes", "Size of the SQLite database file, in bytes."),
         .gauge("pds_sqlite_wal_bytes", "Size of the SQLite write-ahead log file, in bytes."),
         .gauge("pds_disk_free_bytes", "Free bytes available to the server on the data directory's file system."),
-        .histogram("pds_sqlite_checkpoint_duration_seconds", "Duration of SQLite WAL checkpoints, in seconds.", buckets: durationBuckets),
+        .histogram("pds_sqlite_checkpoint_duration_seconds", "Duration of SQLite WAL checkpoints, in seconds, by trigger (background: the WAL grew past its threshold, run beside the writer; catchup: the short one commits run after it until the WAL starts over; periodic: the checkpoint service).", labels: ["trigger"], buckets: durationBuckets),
 
         // MARK: Logging, health, systemd
         .counter("pds_log_messages_total", "Log messages emitted, by level.", labels: ["level"]),
