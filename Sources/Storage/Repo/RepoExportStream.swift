@@ -3,12 +3,13 @@ import Foundation
 import GRDB
 
 /// One repository's blocks in pages, for `com.atproto.sync.getRepo`: the head commit first, then the MST
-/// nodes (`repo_block`) and the record blocks (`record`), newest revision first, at most ``pageSize`` rows
-/// per page.
+/// nodes (`repo_block`, in CID order) and the record blocks (`record`, in path order), at most ``pageSize`` rows
+/// per page, each page one range of the table's primary key.
 ///
 /// Every page is read from one database snapshot taken when the stream opens, so the export is the
 /// repository exactly at its head commit even while writes go on; only one page is ever held in memory.
-/// With `since`, only blocks written in a revision after it (the reference's `repoRev > since`).
+/// With `since`, only blocks written in a revision after it (the reference's `repoRev > since`): the same walk
+/// over the repository's rows, keeping the newer ones (no index on revisions: it would cost every commit pages).
 public struct RepoExportStream: Sendable {
     public let did: String
     /// The head at the snapshot: the CAR's root.
@@ -22,10 +23,10 @@ public struct RepoExportStream: Sendable {
 
     private enum Phase: Sendable {
         case commit
-        /// Next `repo_block` page after this (rev, cid); nil for the first page.
-        case nodes(after: (rev: String, cid: Data)?)
-        /// Next `record` page after this (rev, collection, rkey).
-        case records(after: (rev: String, collection: String, rkey: String)?)
+        /// Next `repo_block` page after this CID; nil for the first page.
+        case nodes(after: Data?)
+        /// Next `record` page after this (collection, rkey).
+        case records(after: (collection: String, rkey: String)?)
         case done
     }
 
@@ -81,7 +82,7 @@ public struct RepoExportStream: Sendable {
                 if page.rows.count < pageSize {
                     phase = .records(after: nil)
                 } else if let last = page.rows.last {
-                    phase = .nodes(after: (last.rev, last.cid))
+                    phase = .nodes(after: last.cid)
                 }
                 if page.blocks.isEmpty { continue }
                 return page.blocks
@@ -90,7 +91,7 @@ public struct RepoExportStream: Sendable {
                 if page.count < pageSize {
                     phase = .done
                 } else if let last = page.last {
-                    phase = .records(after: (last.rev, last.collection, last.rkey))
+                    phase = .records(after: (last.collection, last.rkey))
                 }
                 if page.isEmpty { continue }
                 return try page.map { row throws(StorageError) in
@@ -103,29 +104,28 @@ public struct RepoExportStream: Sendable {
     // MARK: Pages
 
     private struct NodeRow: Sendable {
-        let rev: String
         let cid: Data
         let content: Data
     }
 
-    private func nodePage(after: (rev: String, cid: Data)?) async throws(StorageError) -> (rows: [NodeRow], blocks: [CARBlock]) {
-        var sql = "SELECT rev, cid, content FROM repo_block WHERE did = ?"
+    private func nodePage(after: Data?) async throws(StorageError) -> (rows: [NodeRow], blocks: [CARBlock]) {
+        var sql = "SELECT cid, content FROM repo_block WHERE did = ?"
         var arguments: StatementArguments = [did]
         if let since {
             sql += " AND rev > ?"
             arguments += [since]
         }
         if let after {
-            sql += " AND (rev, cid) < (?, ?)"
-            arguments += [after.rev, after.cid]
+            sql += " AND cid > ?"
+            arguments += [after]
         }
-        sql += " ORDER BY rev DESC, cid DESC LIMIT ?"
+        sql += " ORDER BY cid LIMIT ?"
         arguments += [pageSize]
         let query = sql
         let bound = arguments
         let rows = try await read(kind: "repo_export_nodes") { db in
             try Row.fetchAll(db, sql: query, arguments: bound).map { row in
-                NodeRow(rev: row["rev"], cid: row["cid"], content: row["content"])
+                NodeRow(cid: row["cid"], content: row["content"])
             }
         }
         let commit = head.commitCID
@@ -140,31 +140,30 @@ public struct RepoExportStream: Sendable {
     }
 
     private struct RecordRow: Sendable {
-        let rev: String
         let collection: String
         let rkey: String
         let cid: Data
         let content: Data
     }
 
-    private func recordPage(after: (rev: String, collection: String, rkey: String)?) async throws(StorageError) -> [RecordRow] {
-        var sql = "SELECT rev, collection, rkey, cid, content FROM record WHERE did = ?"
+    private func recordPage(after: (collection: String, rkey: String)?) async throws(StorageError) -> [RecordRow] {
+        var sql = "SELECT collection, rkey, cid, content FROM record WHERE did = ?"
         var arguments: StatementArguments = [did]
         if let since {
             sql += " AND rev > ?"
             arguments += [since]
         }
         if let after {
-            sql += " AND (rev, collection, rkey) < (?, ?, ?)"
-            arguments += [after.rev, after.collection, after.rkey]
+            sql += " AND (collection, rkey) > (?, ?)"
+            arguments += [after.collection, after.rkey]
         }
-        sql += " ORDER BY rev DESC, collection DESC, rkey DESC LIMIT ?"
+        sql += " ORDER BY collection, rkey LIMIT ?"
         arguments += [pageSize]
         let query = sql
         let bound = arguments
         return try await read(kind: "repo_export_records") { db in
             try Row.fetchAll(db, sql: query, arguments: bound).map { row in
-                RecordRow(rev: row["rev"], collection: row["collection"], rkey: row["rkey"], cid: row["cid"], content: row["content"])
+                RecordRow(collection: row["collection"], rkey: row["rkey"], cid: row["cid"], content: row["content"])
             }
         }
     }
