@@ -96,9 +96,24 @@ public final class Database: Sendable {
     public func read<T: Sendable>(
         kind: String, _ body: @escaping @Sendable (GRDB.Database) throws -> T
     ) async throws(StorageError) -> T {
+        try await read(kind: kind, isolated: true, body)
+    }
+
+    /// ``read(kind:_:)`` without the transaction GRDB opens around `body`, for a body that runs a single statement:
+    /// SQLite reads one statement from one snapshot anyway, and the `BEGIN`/`COMMIT` pair costs more than a point
+    /// lookup (getRecord, listRecords).
+    public func readStatement<T: Sendable>(
+        kind: String, _ body: @escaping @Sendable (GRDB.Database) throws -> T
+    ) async throws(StorageError) -> T {
+        try await read(kind: kind, isolated: false, body)
+    }
+
+    private func read<T: Sendable>(
+        kind: String, isolated: Bool, _ body: @escaping @Sendable (GRDB.Database) throws -> T
+    ) async throws(StorageError) -> T {
         let start = ContinuousClock.now
         do {
-            let value = try await readOffTheCaller(body)
+            let value = try await readOffTheCaller(isolated: isolated, body)
             metrics.record(kind: kind, duration: ContinuousClock.now - start, failed: false)
             return value
         } catch {
@@ -114,11 +129,13 @@ public final class Database: Sendable {
     /// The synchronous read takes a free reader and runs on the calling thread (`DispatchQueue.sync` on an idle
     /// queue), so calling it from ``reads`` needs one round trip. At most as many reads run at once as there are
     /// reader connections (``ReadDispatcher``); nothing blocks a NIO event loop or a Swift concurrency thread.
-    private func readOffTheCaller<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
+    private func readOffTheCaller<T: Sendable>(
+        isolated: Bool, _ body: @escaping @Sendable (GRDB.Database) throws -> T
+    ) async throws -> T {
         let pool = self.pool
         return try await withCheckedThrowingContinuation { continuation in
             reads.submit {
-                continuation.resume(with: Result { try pool.read(body) })
+                continuation.resume(with: Result { isolated ? try pool.read(body) : try pool.unsafeRead(body) })
             }
         }
     }

@@ -161,14 +161,15 @@ public final class AccountStore: Sendable {
     }
 
     /// Looks up the account `repo` names and runs `body` with its DID in the same read transaction (or only `body`,
-    /// when `repo` is a DID whose account is in ``cache``).
+    /// when `repo` is a DID whose account is in ``cache``). `body` must run a single statement.
     private func withAccount<Value: Sendable>(
         repo: String, kind: String, _ body: @escaping @Sendable (GRDB.Database, String) throws -> Value
     ) async throws(StorageError) -> (account: AccountRecord, value: Value)? {
         let isDID = repo.hasPrefix("did:")
         let (cached, generation) = isDID ? cache.lookup(did: repo) : (nil, 0)
         if let cached {
-            return (cached, try await database.read(kind: kind) { db in try body(db, repo) })
+            // One statement: no transaction needed around it.
+            return (cached, try await database.readStatement(kind: kind) { db in try body(db, repo) })
         }
         let found = try await database.read(kind: kind) { db -> (account: AccountRecord, value: Value)? in
             let account = isDID ? try Self.lookup(db, column: "did", repo) : try Self.lookup(db, column: "handle", repo.lowercased())
