@@ -25,10 +25,11 @@ struct RepoReadRoutes: Sendable {
         if let raw = params.string("cid") {
             do { wanted = try CID(string: raw) } catch { throw XRPCError.invalidRequest("cid must be a cid string") }
         }
-        let notFound = XRPCError.invalidRequest("Could not locate record: at://\(repo)/\(collection)/\(rkey)", code: .recordNotFound)
         guard let (account, found) = try await services.accounts.accountAndRecord(repo: repo, collection: collection, rkey: rkey),
             account.takedownRef == nil, let record = found, record.takedownRef == nil, wanted == nil || wanted == record.cid
-        else { throw notFound }
+        else {
+            throw XRPCError.invalidRequest("Could not locate record: at://\(repo)/\(collection)/\(rkey)", code: .recordNotFound)
+        }
         return try RepoJSON.response(.map([
             "uri": .string(RepoWriteRoutes.uri(did: account.did, collection: collection, rkey: rkey)),
             "cid": .string(record.cid.string),
