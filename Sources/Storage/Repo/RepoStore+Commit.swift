@@ -172,13 +172,8 @@ extension RepoStore {
             throw StorageError(error.code == .invalidWrite ? .invalidWrite : .corrupt, error.message)
         }
 
-        let rev = try nextRev(after: head.rev)
-        let commit: Commit
-        do {
-            commit = try UnsignedCommit(did: did, data: tree.root, rev: rev).signed(with: key)
-        } catch {
-            throw StorageError(.corrupt, "signing the commit of \(did) failed: \(error)")
-        }
+        let commit = try signCommit(did: did, data: tree.root, after: head.rev, key: key)
+        let rev = commit.rev
         let commitBlock = commit.block()
 
         // The event's blocks: commit, new records, new nodes and the covering proofs.
@@ -331,13 +326,8 @@ extension RepoStore {
         } catch {
             throw StorageError(.corrupt, "building the empty repository failed: \(error)")
         }
-        let rev = try nextRev(after: nil)
-        let commit: Commit
-        do {
-            commit = try UnsignedCommit(did: did, data: built.root, rev: rev).signed(with: key)
-        } catch {
-            throw StorageError(.corrupt, "signing the first commit of \(did) failed: \(error)")
-        }
+        let commit = try signCommit(did: did, data: built.root, after: nil, key: key)
+        let rev = commit.rev
         let block = commit.block()
         let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO repo_block (did, cid, rev, content) VALUES (?, ?, ?, ?)")
         try insert.execute(arguments: [did, Data(block.cid.bytes), rev, Data(block.bytes)])

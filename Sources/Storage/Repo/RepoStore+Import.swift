@@ -184,14 +184,8 @@ extension RepoStore {
     /// when the account has no repository.
     func resignHead(db: GRDB.Database, did: String) throws -> (commitCID: CID, rev: String, car: [UInt8])? {
         guard let head = try Self.head(db: db, did: did) else { return nil }
-        let key = try signingKey(db: db, did: did)
-        let rev = try nextRev(after: head.rev)
-        let commit: Commit
-        do {
-            commit = try UnsignedCommit(did: did, data: head.dataCID, rev: rev).signed(with: key)
-        } catch {
-            throw StorageError(.corrupt, "signing the commit of \(did) failed: \(error)")
-        }
+        let commit = try signCommit(did: did, data: head.dataCID, after: head.rev, key: try signingKey(db: db, did: did))
+        let rev = commit.rev
         let block = commit.block()
         try db.execute(
             sql: "DELETE FROM repo_block WHERE did = ? AND cid = ?", arguments: [did, Data(head.commitCID.bytes)])

@@ -195,6 +195,16 @@ public final class RepoStore: Sendable {
         _ = headHints.withLock { $0.removeValue(forKey: did) }
     }
 
+    /// A new commit of `did` over the tree `data`, signed with `key`, at the next revision after `previous`.
+    func signCommit(did: String, data: CID, after previous: String?, key: K256PrivateKey) throws -> Commit {
+        let rev = try nextRev(after: previous)
+        do {
+            return try UnsignedCommit(did: did, data: data, rev: rev).signed(with: key)
+        } catch {
+            throw StorageError(.corrupt, "signing \(previous == nil ? "the first" : "a") commit of \(did) failed: \(error)")
+        }
+    }
+
     /// The next revision: a fresh TID, strictly greater than `previous` (even when the clock is behind it).
     func nextRev(after previous: String?) throws -> String {
         guard let previous, let old = try? TID(previous) else { return tids.next().string }
