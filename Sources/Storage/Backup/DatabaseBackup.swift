@@ -41,11 +41,34 @@ public enum DatabaseBackup {
         // 2. What the snapshot holds; the copy is made self-contained (rollback journal, no -wal/-shm files).
         let snapshot = try await Snapshot.read(databaseURL)
 
+        // 3-5. Blob files, secrets and checksums: blocking file work, on a thread of its own; then the manifest
+        // (atomically, last).
+        let (files, missing) = try await BlockingFileWork.run { () throws(StorageError) -> ([BackupManifest.File], [String]) in
+            try copyFiles(blobs: snapshot.blobs, blobRoot: blobRoot, secretsFile: secretsFile, destination: destination)
+        }
+        let manifest = BackupManifest(
+            createdAt: createdAt, sourceRevision: sourceRevision, headSeq: snapshot.headSeq,
+            schemaMigrations: snapshot.migrations, accounts: snapshot.accounts, missingBlobs: missing, files: files)
+        do {
+            try manifest.encoded().write(
+                to: destination.appendingPathComponent(BackupManifest.fileName), options: .atomic)
+        } catch {
+            throw (error as? StorageError) ?? StorageError(.backupFailed, "cannot write the backup manifest: \(error)")
+        }
+        return manifest
+    }
+
+    /// Steps 3-5 of ``create(database:blobRoot:secretsFile:destination:sourceRevision:)``: links or copies the blob
+    /// files the snapshot references and the secrets file into `destination`, then sizes and hashes every file.
+    /// Returns the manifest's file list and the blobs that were missing.
+    private static func copyFiles(
+        blobs: [BlobRef], blobRoot: URL, secretsFile: URL?, destination: URL
+    ) throws(StorageError) -> ([BackupManifest.File], [String]) {
         // 3. The blob files the snapshot references.
         let blobFolder = destination.appendingPathComponent(BackupManifest.blobFolderName)
         var missing: [String] = []
         var relativePaths = [BackupManifest.databaseFileName]
-        for blob in snapshot.blobs {
+        for blob in blobs {
             let relative = "\(BackupManifest.blobFolderName)/\(blob.path)"
             let target = destination.appendingPathComponent(relative)
             try BackupFiles.createFolder(target.deletingLastPathComponent())
@@ -70,22 +93,13 @@ public enum DatabaseBackup {
             relativePaths.append(BackupManifest.secretsFileName)
         }
 
-        // 5. Checksums, then the manifest (atomically, last).
+        // 5. Checksums (the caller writes the manifest, last).
         var files: [BackupManifest.File] = []
         for relative in relativePaths {
             let digest = try BackupFiles.digest(path: destination.appendingPathComponent(relative).path)
             files.append(BackupManifest.File(path: relative, size: digest.size, sha256: digest.sha256))
         }
-        let manifest = BackupManifest(
-            createdAt: createdAt, sourceRevision: sourceRevision, headSeq: snapshot.headSeq,
-            schemaMigrations: snapshot.migrations, accounts: snapshot.accounts, missingBlobs: missing, files: files)
-        do {
-            try manifest.encoded().write(
-                to: destination.appendingPathComponent(BackupManifest.fileName), options: .atomic)
-        } catch {
-            throw (error as? StorageError) ?? StorageError(.backupFailed, "cannot write the backup manifest: \(error)")
-        }
-        return manifest
+        return (files, missing)
     }
 
     /// Checks a backup folder: the manifest reads, every listed file exists with its size and SHA-256, every blob
@@ -94,22 +108,25 @@ public enum DatabaseBackup {
     @discardableResult
     public static func verify(_ folder: URL) async throws(StorageError) -> BackupManifest {
         let manifest = try BackupManifest.read(from: folder)
-        var problems: [String] = []
-        var listed = Set<String>()
-        for file in manifest.files {
-            listed.insert(file.path)
-            let path = folder.appendingPathComponent(file.path).path
-            guard FileManager.default.fileExists(atPath: path) else {
-                problems.append("\(file.path) is missing")
-                continue
+        // Hashing every file is blocking file work: on a thread of its own.
+        var problems = try await BlockingFileWork.run { () throws(StorageError) -> [String] in
+            var problems: [String] = []
+            for file in manifest.files {
+                let path = folder.appendingPathComponent(file.path).path
+                guard FileManager.default.fileExists(atPath: path) else {
+                    problems.append("\(file.path) is missing")
+                    continue
+                }
+                let digest = try BackupFiles.digest(path: path)
+                if digest.size != file.size {
+                    problems.append("\(file.path) has \(digest.size) bytes, the manifest says \(file.size)")
+                } else if digest.sha256 != file.sha256 {
+                    problems.append("\(file.path) does not match its SHA-256 in the manifest")
+                }
             }
-            let digest = try BackupFiles.digest(path: path)
-            if digest.size != file.size {
-                problems.append("\(file.path) has \(digest.size) bytes, the manifest says \(file.size)")
-            } else if digest.sha256 != file.sha256 {
-                problems.append("\(file.path) does not match its SHA-256 in the manifest")
-            }
+            return problems
         }
+        let listed = Set(manifest.files.map(\.path))
         if !listed.contains(BackupManifest.databaseFileName) {
             problems.append("the manifest does not list \(BackupManifest.databaseFileName)")
         }
