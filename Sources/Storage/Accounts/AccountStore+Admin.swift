@@ -28,6 +28,15 @@ extension AccountStore {
     ///
     /// - Returns: nil when there is no such account.
     public func deleteAccount(did: String) async throws(StorageError) -> DeletedAccount? {
+        // The account's events up to now, found on a reader (a scan of the event log's narrow time-and-DID index, not
+        // of the frames); the write below deletes them by seq, plus any the account got after this read.
+        let (eventSeqs, scannedThrough) = try await database.read(kind: "account_delete_events") { db -> ([Int64], Int64) in
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM firehose_event") ?? 0
+            let seqs = try Int64.fetchAll(
+                db, sql: "SELECT seq FROM firehose_event INDEXED BY firehose_event_time WHERE did = ? AND seq <= ?",
+                arguments: [did, last])
+            return (seqs, last)
+        }
         let result = try await database.write(kind: "account_delete") { db -> DeletedAccount? in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE did = ?", arguments: [did]) != nil else {
                 return nil
@@ -41,7 +50,10 @@ extension AccountStore {
             let seq = try EventLog.append(
                 [.account(did: did, active: false, status: "deleted")], db: db, nowMicros: EventLog.nowMicros(),
                 metrics: self.database.metrics)[0]
-            try db.execute(sql: "DELETE FROM firehose_event WHERE did = ? AND seq != ?", arguments: [did, seq])
+            let deleteEvent = try db.cachedStatement(sql: "DELETE FROM firehose_event WHERE seq = ?")
+            for old in eventSeqs { try deleteEvent.execute(arguments: [old]) }
+            try db.execute(
+                sql: "DELETE FROM firehose_event WHERE seq > ? AND did = ? AND seq != ?", arguments: [scannedThrough, did, seq])
             return DeletedAccount(seq: seq, blobCIDs: blobs)
         }
         if result != nil { repos.forgetKey(did: did) }
