@@ -46,7 +46,7 @@ public final class Database: Sendable {
         logger: Logger,
         busyTimeout: Duration = .seconds(5),
         maximumReaderCount: Int = 8,
-        walCheckpointPages: Int = 1000
+        walCheckpointPages: Int = Database.walCheckpointPages
     ) async throws(StorageError) -> Database {
         let metrics = DatabaseMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         let checkpointer = WALCheckpointer(path: path, thresholdPages: walCheckpointPages, metrics: metrics)
@@ -89,6 +89,10 @@ public final class Database: Sendable {
 
     /// Page cache of the writer connection, in KiB (SQLite allocates it as pages are read).
     static let writerCacheKiB = 32 * 1024
+
+    /// WAL growth, in pages, that starts a checkpoint beside the writer (``WALCheckpointer``; SQLite's own automatic
+    /// checkpoint, turned off on the writer, uses the same 1000).
+    public static let walCheckpointPages = 1000
 
     // MARK: Access
 

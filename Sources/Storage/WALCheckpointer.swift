@@ -10,9 +10,9 @@ import Synchronization
 /// connection runs with `wal_autocheckpoint = 0` and a WAL hook that calls ``walDidCommit(connection:pages:)`` after
 /// each commit:
 ///
-/// 1. When the WAL holds ``thresholdPages`` pages more than at the start of the round, a PASSIVE checkpoint runs on
-///    this object's own connection and dispatch queue (trigger `background`): it copies the bulk of the WAL and
-///    syncs while commits go on.
+/// 1. When the WAL holds ``thresholdPages`` pages (``Database/walCheckpointPages`` unless told) more than at the
+///    start of the round, a PASSIVE checkpoint runs on this object's own connection and dispatch queue (trigger
+///    `background`): it copies the bulk of the WAL and syncs while commits go on.
 /// 2. From then on every commit runs a PASSIVE checkpoint inline (trigger `catchup`), until the WAL is seen to start
 ///    over. Each copies only the pages written since the previous one. SQLite starts the WAL over at the first write
 ///    after a checkpoint that left nothing to copy, but only if no reader still reads from the WAL; a reader that
@@ -24,8 +24,6 @@ import Synchronization
 /// WAL from starting over, as with any checkpoint; when the WAL has grown by another ``thresholdPages`` a new
 /// background round starts. Each checkpoint records `pds_sqlite_checkpoint_duration_seconds{trigger}`.
 final class WALCheckpointer: Sendable {
-    /// WAL growth, in pages, that starts a background checkpoint (SQLite's automatic checkpoint uses 1000).
-    static let defaultThresholdPages = 1000
     /// A background checkpoint repeats while its previous pass saw more than this many new pages, so the catch-ups
     /// have little to copy.
     static let catchUpPages: Int32 = 64
@@ -56,7 +54,7 @@ final class WALCheckpointer: Sendable {
         init(threshold: Int) { nextBackgroundAt = threshold }
     }
 
-    init(path: String, thresholdPages: Int = WALCheckpointer.defaultThresholdPages, metrics: DatabaseMetrics) {
+    init(path: String, thresholdPages: Int = Database.walCheckpointPages, metrics: DatabaseMetrics) {
         self.path = path
         self.thresholdPages = max(1, thresholdPages)
         self.metrics = metrics

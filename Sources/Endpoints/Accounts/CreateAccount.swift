@@ -173,7 +173,6 @@ enum CreateAccount {
         ).signed(with: rotationKey)
     }
 
-    /// Retires a DID whose account could not be stored.
     /// The scrypt hash of the new account's password, if it has one.
     static func hashedPassword(_ input: Validated, services: PDSServices) async throws(XRPCError) -> String? {
         guard let password = input.password else { return nil }
@@ -197,6 +196,17 @@ enum CreateAccount {
         }
     }
 
+    /// Counts a stored account (`pds_account_events_total`), refreshes `pds_accounts{status}` and logs the
+    /// `account_created` event, for both ways of creating an account.
+    static func recordCreated(did: String, handle: String, rev: String, deactivated: Bool, services: PDSServices) async {
+        services.accountMetrics.record(.created)
+        await services.refreshAccountGauge()
+        var metadata: Logger.Metadata = ["event": "account_created", "did": "\(did)", "handle": "\(handle)", "rev": "\(rev)"]
+        if deactivated { metadata["deactivated"] = "true" }
+        services.logger.info("account created", metadata: metadata)
+    }
+
+    /// Retires a DID whose account could not be stored.
     static func retire(did: String, genesis: SignedPLCOperation, services: PDSServices) async {
         do {
             let tombstone = try PLCTombstone.signed(prev: genesis.cid().string, with: services.secrets.plcRotationKey)
@@ -253,14 +263,7 @@ enum CreateAccount {
             throw Self.storeError(error)
         }
 
-        services.accountMetrics.record(.created)
-        await services.refreshAccountGauge()
-        services.logger.info(
-            "account created",
-            metadata: [
-                "event": "account_created", "did": "\(did)", "handle": "\(input.handle)",
-                "rev": "\(created.head.rev)",
-            ])
+        await recordCreated(did: did, handle: input.handle, rev: created.head.rev, deactivated: false, services: services)
         let tokens = try await services.issueSession(did: did)
         return Output(
             handle: input.handle, did: did, didDoc: DIDDocument(did: did, operation: genesis.operation),
@@ -288,14 +291,7 @@ enum CreateAccount {
                 metadata: ["did": "\(did)", "handle": "\(input.handle)", "error": "\(error)"])
             throw Self.storeError(error)
         }
-        services.accountMetrics.record(.created)
-        await services.refreshAccountGauge()
-        services.logger.info(
-            "account created",
-            metadata: [
-                "event": "account_created", "did": "\(did)", "handle": "\(input.handle)", "rev": "\(created.head.rev)",
-                "deactivated": "true",
-            ])
+        await recordCreated(did: did, handle: input.handle, rev: created.head.rev, deactivated: true, services: services)
         // The reference answers the DID's current document (resolved afresh), or none when it does not resolve.
         let didDoc = try? await services.didResolver.resolve(did, forceRefresh: true)
         let tokens = try await services.issueSession(did: did)
