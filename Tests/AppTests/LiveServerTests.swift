@@ -66,6 +66,8 @@ import Testing
         #expect(start["version"] as? String == "0.1.0")
         #expect(start["data_dir"] as? String == server.dataDirectory.path)
         #expect((start["bind"] as? String)?.hasPrefix("127.0.0.1:") == true)
+        // Request handlers run on NIO's event loops (PDSCommand.main), not on the cooperative pool.
+        #expect(start["executor"] as? String == "event_loops")
         #expect(events.contains { ($0["msg"] as? String) == "stopped" })
     }
 

@@ -145,13 +145,23 @@ struct BackupService: Service {
                 try? await Task.sleep(for: schedule.interval)
                 continue
             }
-            for entry in schedule.toPrune(schedule.entries()) {
-                do {
-                    try FileManager.default.removeItem(at: schedule.directory.appendingPathComponent(entry.name))
-                    logger.info("old backup deleted", metadata: ["backup_dir": "\(entry.name)"])
-                } catch {
-                    logger.warning(
-                        "cannot delete an old backup", metadata: ["backup_dir": "\(entry.name)", "error": "\(error)"])
+            // Deleting a backup removes every blob file it holds: on the file-work threads, not on an event loop.
+            let schedule = self.schedule
+            let pruned = await BlockingFileWork.perform { () -> [(name: String, error: String?)] in
+                schedule.toPrune(schedule.entries()).map { entry in
+                    do {
+                        try FileManager.default.removeItem(at: schedule.directory.appendingPathComponent(entry.name))
+                        return (entry.name, nil)
+                    } catch {
+                        return (entry.name, "\(error)")
+                    }
+                }
+            }
+            for (name, error) in pruned {
+                if let error {
+                    logger.warning("cannot delete an old backup", metadata: ["backup_dir": "\(name)", "error": "\(error)"])
+                } else {
+                    logger.info("old backup deleted", metadata: ["backup_dir": "\(name)"])
                 }
             }
         }

@@ -35,6 +35,7 @@ struct PDSServer {
                 "hostname": "\(config.hostname)",
                 "bind": "\(config.bindAddress):\(config.port)",
                 "data_dir": "\(config.dataDirectory)",
+                "executor": "\(PDSCommand.tasksOnEventLoops ? "event_loops" : "cooperative_pool")",
             ])
 
         // MARK: Database

@@ -21,7 +21,7 @@ enum AdminAccountRoutes {
             guard let deleted = try await services.accounts.deleteAccount(did: did) else {
                 throw AdminRoutes.accountNotFound(did)
             }
-            services.blobs?.deleteAll(did: did)
+            await services.blobs?.deleteAll(did: did)
             services.accountMetrics.record(.deleted)
             await services.refreshAccountGauge()
             AdminRoutes.log(

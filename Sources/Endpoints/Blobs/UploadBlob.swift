@@ -19,35 +19,44 @@ enum UploadBlob {
                     throw XRPCError.payloadTooLarge()
                 }
             }
-            let temp = try store.makeTempFile()
+            let temp = try await store.makeTempFile()
             let hasher = StreamingSHA256()
             var size: Int64 = 0
             var head: [UInt8] = []
+            // The body's chunks are gathered into writes of `writeSize` bytes: each write is one hop to the file
+            // threads (BlockingFileWork), so the event loop never waits for the disk.
+            var pending: [UInt8] = []
+            pending.reserveCapacity(Self.writeSize)
             do {
                 for try await buffer in request.body {
                     size += Int64(buffer.readableBytes)
                     if size > Int64(limit) {
-                        temp.discard()
+                        await temp.discard()
                         metrics.upload(.tooLarge)
                         throw XRPCError.payloadTooLarge()
                     }
                     if head.count < MIMESniffer.prefixLength {
                         head += buffer.readableBytesView.prefix(MIMESniffer.prefixLength - head.count)
                     }
-                    try buffer.withUnsafeReadableBytes { bytes throws(StorageError) in
+                    buffer.withUnsafeReadableBytes { bytes in
                         hasher.update(bytes)
-                        try temp.write(bytes)
+                        pending.append(contentsOf: bytes)
+                    }
+                    if pending.count >= Self.writeSize {
+                        try await temp.write(pending)
+                        pending.removeAll(keepingCapacity: true)
                     }
                 }
+                if !pending.isEmpty { try await temp.write(pending) }
             } catch let error as XRPCError {
                 throw error
             } catch {
-                temp.discard()
+                await temp.discard()
                 metrics.upload(.error)
                 throw error
             }
             guard let digest = hasher.finish() else {
-                temp.discard()
+                await temp.discard()
                 metrics.upload(.error)
                 throw XRPCError.internalServerError()
             }
@@ -69,6 +78,9 @@ enum UploadBlob {
             return try RepoJSON.response(.map(["blob": blob.dataValue]))
         }
     }
+
+    /// Bytes gathered before each write to the temp file.
+    static let writeSize = 256 * 1024
 
     /// The request's media type without parameters, when it names one.
     static func declaredType(_ request: Request) -> String? {

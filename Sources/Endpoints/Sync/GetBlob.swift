@@ -30,7 +30,7 @@ struct GetBlob: Sendable {
         let notFound = XRPCError.invalidRequest("Blob not found", code: Self.blobNotFound)
         guard let store = services.blobs,
             let blob = try await services.repos.blob(did: did, cid: cid), !blob.isTemporary, blob.takedownRef == nil,
-            let path = try store.filePath(did: did, cid: cid)
+            let path = try await store.filePath(did: did, cid: cid)
         else { throw notFound }
 
         var headers: HTTPFields = [

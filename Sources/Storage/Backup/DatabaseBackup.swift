@@ -49,11 +49,13 @@ public enum DatabaseBackup {
         let manifest = BackupManifest(
             createdAt: createdAt, sourceRevision: sourceRevision, headSeq: snapshot.headSeq,
             schemaMigrations: snapshot.migrations, accounts: snapshot.accounts, missingBlobs: missing, files: files)
-        do {
-            try manifest.encoded().write(
-                to: destination.appendingPathComponent(BackupManifest.fileName), options: .atomic)
-        } catch {
-            throw (error as? StorageError) ?? StorageError(.backupFailed, "cannot write the backup manifest: \(error)")
+        let encoded = try manifest.encoded()
+        try await BlockingFileWork.run { () throws(StorageError) in
+            do {
+                try encoded.write(to: destination.appendingPathComponent(BackupManifest.fileName), options: .atomic)
+            } catch {
+                throw StorageError(.backupFailed, "cannot write the backup manifest: \(error)")
+            }
         }
         return manifest
     }

@@ -28,26 +28,34 @@ public final class DiskBlobStore: BlobStore {
 
     public var storedBytes: Int64 { bytes.load(ordering: .relaxed) }
 
-    public func makeTempFile() throws(StorageError) -> BlobTempFile {
-        try BlobTempFile(path: root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString).path)
+    public func makeTempFile() async throws(StorageError) -> BlobTempFile {
+        try await BlobTempFile.create(path: root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString).path)
     }
 
     // Moving a file into place and unlinking one happen inside the database's write transaction that adds or
     // removes the row: SQLite runs one writer at a time, so an upload, a commit releasing the same CID and the
     // garbage collector can never leave a row without its file (or delete the file of a row just re-added).
+    // That runs on GRDB's writer thread; the rest of the file work here runs on ``BlockingFileWork``'s threads,
+    // never on the caller's.
 
     public func store(
         _ temp: BlobTempFile, did: String, cid: CID, mimeType: String, size: Int64, now: Date
     ) async throws(StorageError) {
         let target: String
         do {
-            try temp.syncAndClose()
+            try await temp.syncAndClose()
             let folder = try folder(did: did)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try await BlockingFileWork.run { () throws(StorageError) in
+                do {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw StorageError(.queryFailed, "cannot store blob \(cid.string): \(error)")
+                }
+            }
             target = folder.appendingPathComponent(cid.string).path
         } catch {
-            temp.discard()
-            throw (error as? StorageError) ?? StorageError(.queryFailed, "cannot store blob \(cid.string): \(error)")
+            await temp.discard()
+            throw error
         }
         let tempPath = temp.path
         let tempKey = URL(fileURLWithPath: tempPath).lastPathComponent
@@ -71,22 +79,23 @@ public final class DiskBlobStore: BlobStore {
                     arguments: [did, Data(cid.bytes), mimeType, size, tempKey, Datetime.format(now)])
             }
         } catch {
-            temp.discard()
+            await temp.discard()
             throw error
         }
     }
 
-    public func contents(did: String, cid: CID) throws(StorageError) -> [UInt8]? {
+    public func contents(did: String, cid: CID) async throws(StorageError) -> [UInt8]? {
         let path = try folder(did: did).appendingPathComponent(cid.string).path
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return [UInt8](data)
+        return await BlockingFileWork.perform { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }
     }
 
-    public func filePath(did: String, cid: CID) throws(StorageError) -> String? {
+    public func filePath(did: String, cid: CID) async throws(StorageError) -> String? {
         let path = try folder(did: did).appendingPathComponent(cid.string).path
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return path
+        return await BlockingFileWork.perform {
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return path
+        }
     }
 
     public func deleteFiles(did: String, cids: [CID]) async {
@@ -123,12 +132,18 @@ public final class DiskBlobStore: BlobStore {
         try move(cid.string, from: try quarantineFolder(did: did), to: try folder(did: did))
     }
 
-    public func deleteAll(did: String) {
-        for folder in [try? folder(did: did), try? quarantineFolder(did: did)].compactMap({ $0 }) {
-            let size = Self.du(folder)
-            guard (try? FileManager.default.removeItem(at: folder)) != nil else { continue }
-            bytes.subtract(size, ordering: .relaxed)
+    public func deleteAll(did: String) async {
+        let folders = [try? folder(did: did), try? quarantineFolder(did: did)].compactMap({ $0 })
+        let removed = await BlockingFileWork.perform {
+            var removed: Int64 = 0
+            for folder in folders {
+                let size = Self.du(folder)
+                guard (try? FileManager.default.removeItem(at: folder)) != nil else { continue }
+                removed += size
+            }
+            return removed
         }
+        bytes.subtract(removed, ordering: .relaxed)
     }
 
     /// Renames `name` from one folder to the other (creating it); a missing source is not an error.

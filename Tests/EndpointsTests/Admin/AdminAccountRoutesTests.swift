@@ -89,7 +89,7 @@ import Testing
                 var post = RepoClient.post("with image")
                 post["embed"] = ["$type": "app.bsky.embed.images", "images": [["image": blob, "alt": ""]]]
                 #expect(try await repo.create(alice.did, "app.bsky.feed.post", post).status == .ok)
-                #expect(try harness.blobs?.contents(did: alice.did, cid: cid) != nil)
+                #expect(try await harness.blobs?.contents(did: alice.did, cid: cid) != nil)
 
                 let response = try await calls.post("com.atproto.admin.deleteAccount", ["did": alice.did])
                 #expect(response.status == .ok)
@@ -100,7 +100,7 @@ import Testing
                     }
                     #expect(count == 0, "\(table)")
                 }
-                #expect(try harness.blobs?.contents(did: alice.did, cid: cid) == nil)
+                #expect(try await harness.blobs?.contents(did: alice.did, cid: cid) == nil)
                 let events = try await harness.events(did: alice.did)
                 #expect(events.count == 1)
                 #expect(events.first?.type == "#account")

@@ -170,7 +170,7 @@ import Testing
 
                 let down = try await calls.post("com.atproto.admin.updateSubjectStatus", ["subject": subject, "takedown": ["applied": true]])
                 #expect(down.status == .ok)
-                #expect(try store.contents(did: alice.did, cid: cid) == nil)
+                #expect(try await store.contents(did: alice.did, cid: cid) == nil)
                 let quarantined = store.root.appendingPathComponent("quarantine/\(alice.did)/\(link)").path
                 #expect(FileManager.default.fileExists(atPath: quarantined))
                 let status = AdminCalls.object(try await calls.get("com.atproto.admin.getSubjectStatus", "did=\(alice.did)&blob=\(link)"))
@@ -179,7 +179,7 @@ import Testing
                 let again = try await BlobUploadTests.upload(client, token: alice.access, bytes: BlobUploadTests.png)
                 #expect(again.status == .badRequest)
                 #expect(AdminCalls.error(again) == "BlobNotFound")
-                #expect(try store.contents(did: alice.did, cid: cid) == nil)
+                #expect(try await store.contents(did: alice.did, cid: cid) == nil)
                 // Nor can a new record reference it.
                 var post = RepoClient.post("pic")
                 post["embed"] = ["$type": "app.bsky.embed.images", "images": [["image": blob, "alt": ""]]]
@@ -188,7 +188,7 @@ import Testing
 
                 let up = try await calls.post("com.atproto.admin.updateSubjectStatus", ["subject": subject, "takedown": ["applied": false]])
                 #expect(up.status == .ok)
-                #expect(try store.contents(did: alice.did, cid: cid) == BlobUploadTests.png)
+                #expect(try await store.contents(did: alice.did, cid: cid) == BlobUploadTests.png)
                 #expect(!FileManager.default.fileExists(atPath: quarantined))
 
                 let noDID = try await calls.get("com.atproto.admin.getSubjectStatus", "blob=\(link)")

@@ -18,9 +18,9 @@ import Testing
         let store: DiskBlobStore
         let services: PDSServices
 
-        init() async throws {
+        init(limit: Int = BlobUploadTests.limit) async throws {
             var settings = Server.defaultSettings()
-            settings.blobUploadLimit = BlobUploadTests.limit
+            settings.blobUploadLimit = limit
             server = try await Server(settings: settings)
             store = try DiskBlobStore(root: server.directory.appendingPathComponent("blobs"), database: server.database)
             services = PDSServices(
@@ -67,7 +67,7 @@ import Testing
             #expect(blob["size"] as? Int == Self.png.count)
             let link = try #require((blob["ref"] as? [String: Any])?["$link"] as? String)
             #expect(link == CID.raw(hashing: Self.png).string)
-            #expect(try h.store.contents(did: alice.did, cid: CID(string: link)) == Self.png)
+            #expect(try await h.store.contents(did: alice.did, cid: CID(string: link)) == Self.png)
             #expect(try await h.tempRow(did: alice.did, cid: link) != nil)
             #expect(try await h.tempRow(did: alice.did, cid: link)! != nil)
 
@@ -106,7 +106,7 @@ import Testing
             let deleted = try await repo.post("com.atproto.repo.deleteRecord", ["repo": alice.did, "collection": "app.bsky.feed.post", "rkey": "3kaaaaaaaaaa2"])
             #expect(deleted.status == .ok)
             #expect(try await h.tempRow(did: alice.did, cid: link) == nil)
-            #expect(try h.store.contents(did: alice.did, cid: CID(string: link)) == nil)
+            #expect(try await h.store.contents(did: alice.did, cid: CID(string: link)) == nil)
         }
         #expect(h.server.sample("pds_blob_uploads_total", labels: ["result": "ok"]) == 3)
         #expect(h.server.sample("pds_blobstore_bytes") == Double(5 + 6))
@@ -123,6 +123,27 @@ import Testing
         #expect(MIMESniffer.sniff([0x1A, 0x45, 0xDF, 0xA3, 0x01]) == "video/webm")
         #expect(MIMESniffer.sniff(Array("RIFF\0\0\0\0WAVE".utf8)) == nil)
         #expect(MIMESniffer.sniff([]) == nil)
+    }
+
+    /// A body of several gathered writes (UploadBlob.writeSize) arrives whole and in order, over a real socket.
+    @Test func largeUploadsAreStoredByteForByte() async throws {
+        let size = UploadBlob.writeSize * 3 + 12_345
+        let h = try await Harness(limit: size)
+        defer { h.server.close() }
+        let dave = try await h.server.createAccount(handle: "dave.pds.example.com")
+        let token = try await h.server.issueSession(did: dave.did).accessJwt
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        try await h.test(.live) { client in
+            let response = try await Self.upload(client, token: token, bytes: bytes)
+            #expect(response.status == .ok)
+            let blob = try #require(try json(response)["blob"] as? [String: Any])
+            #expect(blob["size"] as? Int == size)
+            let link = try #require((blob["ref"] as? [String: Any])?["$link"] as? String)
+            #expect(link == CID.raw(hashing: bytes).string)
+            #expect(try await h.store.contents(did: dave.did, cid: try CID(string: link)) == bytes)
+        }
+        let temps = try FileManager.default.contentsOfDirectory(atPath: h.store.root.appendingPathComponent("tmp").path)
+        #expect(temps.isEmpty)
     }
 
     @Test func oversizeUploadsAreRefusedWithoutStoring() async throws {
@@ -178,8 +199,8 @@ import Testing
         let collector = BlobGarbageCollector(store: h.store, grace: .seconds(3600), metricsFactory: h.server.metrics.factory, logger: h.server.logs.logger())
         #expect(try await collector.collect() == 0)
         #expect(try await collector.collect(now: Date().addingTimeInterval(7200)) == 1)
-        #expect(try h.store.contents(did: carol.did, cid: CID(string: links[0])) == nil)
-        #expect(try h.store.contents(did: carol.did, cid: CID(string: links[1])) == Array("kept".utf8))
+        #expect(try await h.store.contents(did: carol.did, cid: CID(string: links[0])) == nil)
+        #expect(try await h.store.contents(did: carol.did, cid: CID(string: links[1])) == Array("kept".utf8))
         #expect(h.server.sample("pds_blob_gc_deleted_total") == 1)
         #expect(h.server.sample("pds_blobstore_bytes") == 4)
     }

@@ -29,8 +29,8 @@ struct DatabaseBackupTests {
             let blobs = try DiskBlobStore(root: fixture.dir.url.appendingPathComponent("blobs"), database: fixture.database)
             let bytes = Array("backup me, I am a blob".utf8)
             let cid = CID.raw(hashing: bytes)
-            let temp = try blobs.makeTempFile()
-            try bytes.withUnsafeBytes { try temp.write($0) }
+            let temp = try await blobs.makeTempFile()
+            try await temp.write(bytes)
             try await blobs.store(temp, did: did, cid: cid, mimeType: "text/plain", size: Int64(bytes.count), now: Date())
             let secrets = fixture.dir.url.appendingPathComponent("secrets.toml")
             try Data("[secrets]\njwt_secret = \"0123456789abcdef0123\"\n".utf8).write(to: secrets)
@@ -128,7 +128,7 @@ struct DatabaseBackupTests {
             #expect(error.code == .backupInvalid)
         }
         // The live blob is untouched by damage done to the backup.
-        #expect(try source.blobs.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
+        #expect(try await source.blobs.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
     }
 
     @Test func verifyDetectsACorruptPageThatKeepsTheFileSize() async throws {
@@ -200,7 +200,7 @@ struct DatabaseBackupTests {
             let record = try await repos.record(did: source.did, collection: "app.bsky.feed.post", rkey: "3aaaaaaaaaab2")
             #expect(record != nil)
             let store = try DiskBlobStore(root: target.appendingPathComponent("blobs"), database: database)
-            #expect(try store.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
+            #expect(try await store.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
             // The restored database is a separate file: writing to it leaves the backup valid.
             try await database.setMeta("restored_test", "1")
         }
@@ -224,9 +224,9 @@ struct DatabaseBackupTests {
         let database = try await Storage.Database.open(path: target.appendingPathComponent("pds.sqlite").path, logger: testLogger)
         defer { try? database.close() }
         let store = try DiskBlobStore(root: target.appendingPathComponent("blobs"), database: database)
-        #expect(try store.contents(did: source.did, cid: source.blobCID) == nil)
+        #expect(try await store.contents(did: source.did, cid: source.blobCID) == nil)
         try store.unquarantine(did: source.did, cid: source.blobCID)
-        #expect(try store.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
+        #expect(try await store.contents(did: source.did, cid: source.blobCID) == source.blobBytes)
     }
 
     @Test func restoreRefusesAnInvalidBackupAndWritesNothing() async throws {

@@ -11,8 +11,8 @@ struct DiskBlobStoreTests {
     static let cid = CID.raw(hashing: bytes)
 
     static func upload(_ store: DiskBlobStore, did: String, at date: Date) async throws {
-        let temp = try store.makeTempFile()
-        try bytes.withUnsafeBytes { try temp.write($0) }
+        let temp = try await store.makeTempFile()
+        try await temp.write(bytes)
         try await store.store(temp, did: did, cid: cid, mimeType: "text/plain", size: Int64(bytes.count), now: date)
     }
 
@@ -36,14 +36,14 @@ struct DiskBlobStoreTests {
         // ...and before the file is deleted, the client uploads the same bytes again.
         try await Self.upload(store, did: did, at: Date())
         await store.deleteFiles(did: did, cids: [Self.cid])
-        #expect(try store.contents(did: did, cid: Self.cid) == Self.bytes)
+        #expect(try await store.contents(did: did, cid: Self.cid) == Self.bytes)
         #expect(try await Self.rowCreatedAt(fixture, did: did) != nil)
         // With no row, the release deletes the file.
         try await fixture.database.write(kind: "test") { db in
             try db.execute(sql: "DELETE FROM blob WHERE did = ?", arguments: [did])
         }
         await store.deleteFiles(did: did, cids: [Self.cid])
-        #expect(try store.contents(did: did, cid: Self.cid) == nil)
+        #expect(try await store.contents(did: did, cid: Self.cid) == nil)
         #expect(store.storedBytes == 0)
     }
 
@@ -57,9 +57,9 @@ struct DiskBlobStoreTests {
         try await Self.upload(store, did: did, at: now.addingTimeInterval(-10 * 3600))
         try await Self.upload(store, did: did, at: now)
         #expect(try await store.collectGarbage(uploadedBefore: now.addingTimeInterval(-6 * 3600)) == 0)
-        #expect(try store.contents(did: did, cid: Self.cid) == Self.bytes)
+        #expect(try await store.contents(did: did, cid: Self.cid) == Self.bytes)
         #expect(try await store.collectGarbage(uploadedBefore: now.addingTimeInterval(1)) == 1)
-        #expect(try store.contents(did: did, cid: Self.cid) == nil)
+        #expect(try await store.contents(did: did, cid: Self.cid) == nil)
         #expect(try await Self.rowCreatedAt(fixture, did: did) == nil)
         #expect(store.storedBytes == 0)
     }
