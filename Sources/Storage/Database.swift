@@ -57,6 +57,10 @@ public final class Database: Sendable {
         configuration.maximumReaderCount = maximumReaderCount
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Savepoint sub-journals (one per commit of a group commit) and sorter spills stay in memory: on disk
+            // SQLite creates, writes and unlinks a file in /var/tmp whenever a transaction's sub-journal passes
+            // 64 KiB, which a batch of commits often does.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             if !db.configuration.readonly {
                 // The writer reads the pages it changes: a larger cache than the default 2 MB keeps the indexes
                 // of busy repositories in memory (readers keep the default; there are up to eight of them).

@@ -20,6 +20,11 @@ import Testing
         #expect(journal == "wal")
         #expect(synchronous == 1)  // NORMAL
         #expect(foreignKeys == 1)
+        // Sub-journals of savepoints (group commit) and sorter spills in memory, on readers and the writer.
+        let readerTempStore = try await database.read(kind: "test") { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        let writerTempStore = try await database.write(kind: "test") { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        #expect(readerTempStore == 2)  // MEMORY
+        #expect(writerTempStore == 2)
         try database.close()
     }
 
