@@ -21,11 +21,15 @@ public final class Database: Sendable {
     let reads: ReadDispatcher
     /// Runs WAL checkpoints beside the writer instead of inside commits.
     let checkpointer: WALCheckpointer
+    /// The connections of ``readStatement(kind:_:)``.
+    let statementReaders: StatementReaders
 
     private init(
-        path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, readers: Int, checkpointer: WALCheckpointer
+        path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, readers: Int, checkpointer: WALCheckpointer,
+        statementReaders: StatementReaders
     ) {
         self.checkpointer = checkpointer
+        self.statementReaders = statementReaders
         self.reads = ReadDispatcher(limit: readers)
         self.path = path
         self.pool = pool
@@ -75,7 +79,9 @@ public final class Database: Sendable {
             let reason = (error as? DatabaseError)?.message ?? "\(error)"
             throw StorageError(.openFailed, "cannot open database '\(path)': \(reason)", underlying: error)
         }
-        let database = Database(path: path, pool: pool, logger: logger, metrics: metrics, readers: maximumReaderCount, checkpointer: checkpointer)
+        let database = Database(
+            path: path, pool: pool, logger: logger, metrics: metrics, readers: maximumReaderCount, checkpointer: checkpointer,
+            statementReaders: StatementReaders(path: path, configuration: configuration, limit: maximumReaderCount))
         // Prove the file is a usable SQLite database now rather than at the first request.
         do throws(StorageError) {
             let mode = try await database.read(kind: "open") { db in
@@ -107,9 +113,10 @@ public final class Database: Sendable {
         try await read(kind: kind, isolated: true, body)
     }
 
-    /// ``read(kind:_:)`` without the transaction GRDB opens around `body`, for a body that runs a single statement:
-    /// SQLite reads one statement from one snapshot anyway, and the `BEGIN`/`COMMIT` pair costs more than a point
-    /// lookup (getRecord, listRecords).
+    /// ``read(kind:_:)`` without the transaction GRDB opens around `body`, for a body that runs a single SQL
+    /// statement and uses no GRDB schema introspection (record types): SQLite reads one statement from one snapshot
+    /// anyway, and the `BEGIN`/`COMMIT` pair (or, outside a transaction, GRDB's schema-version check) costs more
+    /// than a point lookup (getRecord, listRecords). Runs on ``StatementReaders``.
     public func readStatement<T: Sendable>(
         kind: String, _ body: @escaping @Sendable (GRDB.Database) throws -> T
     ) async throws(StorageError) -> T {
@@ -141,9 +148,10 @@ public final class Database: Sendable {
         isolated: Bool, _ body: @escaping @Sendable (GRDB.Database) throws -> T
     ) async throws -> T {
         let pool = self.pool
+        let statementReaders = self.statementReaders
         return try await withCheckedThrowingContinuation { continuation in
             reads.submit {
-                continuation.resume(with: Result { isolated ? try pool.read(body) : try pool.unsafeRead(body) })
+                continuation.resume(with: Result { isolated ? try pool.read(body) : try statementReaders.read(body) })
             }
         }
     }
@@ -228,6 +236,7 @@ public final class Database: Sendable {
         // The writer's WAL hook points at the checkpointer: remove it first.
         try? pool.writeWithoutTransaction { db in WALCheckpointer.uninstall(from: db) }
         checkpointer.close()
+        statementReaders.close()
         do {
             try pool.close()
         } catch {
