@@ -1,5 +1,7 @@
+import CoreMetrics
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import Telemetry
@@ -106,6 +108,7 @@ struct JournaldTests {
         logger.info("first line\nsecond line")
         let big = String(repeating: "x", count: 300_000)
         logger.debug("\(big)", metadata: ["size": "big"])
+        JournalSender.shared.flush()
 
         let entries = try journald.entries(identifier: identifier)
         #expect(fallback.lines.isEmpty, "fell back: \(fallback.text)")
@@ -142,6 +145,7 @@ struct JournaldTests {
             sink: fallback.sink
         )
         Logger(label: "pds.setup", factory: factory).notice("through LogSetup", metadata: ["nsid": "com.atproto.sync.getRepo"])
+        JournalSender.shared.flush()
         let setupEntries = try journald.entries(identifier: "pds")
         try #require(setupEntries.count == 1, "got \(setupEntries.count) entries")
         #expect(setupEntries[0]["MESSAGE"] as? String == "through LogSetup")
@@ -163,6 +167,28 @@ struct JournaldTests {
         #expect(capture.text.contains("msg=hello"))
     }
 
+    @Test("entries are sent in order on the sender's thread; a full queue drops and counts")
+    func senderQueue() {
+        let sender = JournalSender(capacity: 3)
+        let metrics = TelemetryMetrics()
+        sender.countDrops(in: Counter(label: "pds_log_lines_dropped_total", factory: metrics.factory))
+        let gate = DispatchSemaphore(value: 0)
+        let sent = Mutex<[Int]>([])
+        // The first entry blocks the sender (a journald that is behind); the caller never waits.
+        #expect(sender.submit { gate.wait(); sent.withLock { $0.append(0) } })
+        #expect(sender.submit { sent.withLock { $0.append(1) } })
+        #expect(sender.submit { sent.withLock { $0.append(2) } })
+        #expect(!sender.submit { sent.withLock { $0.append(3) } })
+        #expect(sender.droppedEntries == 1)
+        #expect(Exposition(metrics.render()).value("pds_log_lines_dropped_total") == 1)
+        gate.signal()
+        sender.flush()
+        #expect(sent.withLock { $0 } == [0, 1, 2])
+        #expect(sender.submit { sent.withLock { $0.append(4) } })
+        sender.flush()
+        #expect(sent.withLock { $0 } == [0, 1, 2, 4])
+    }
+
     @Test("a dead journald socket falls back to a logfmt line")
     func fallback() {
         let capture = LogCapture()
@@ -171,6 +197,7 @@ struct JournaldTests {
             JournaldLogHandler(label: label, socketPath: "/nonexistent/journal.sock", level: .info, counter: nil, fallback: sink)
         }
         logger.error("lost?", metadata: ["token": "t0ken"])
+        JournalSender.shared.flush()
         #expect(capture.lines.count == 1)
         #expect(capture.text.contains("level=error"))
         #expect(capture.text.contains("msg=lost?"))

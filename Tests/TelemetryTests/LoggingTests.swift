@@ -155,6 +155,7 @@ struct LoggingTests {
         logger.info("two")
         logger.warning("three")
         logger.trace("below level")
+        JournalSender.shared.flush()
         let exposition = Exposition(metrics.render())
         #expect(exposition.value("pds_log_messages_total", labels: #"level="info""#) == 2)
         #expect(exposition.value("pds_log_messages_total", labels: #"level="warning""#) == 1)

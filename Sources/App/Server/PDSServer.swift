@@ -59,6 +59,7 @@ struct PDSServer {
         } catch {
             logger.critical("cannot start: \(error.message)")
             LogSink.standardError.flush()
+            JournalSender.shared.flush()
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
@@ -82,6 +83,7 @@ struct PDSServer {
         } catch {
             logger.critical("cannot start: \(error.message)")
             LogSink.standardError.flush()
+            JournalSender.shared.flush()
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
@@ -177,8 +179,10 @@ struct PDSServer {
             logger.error("closing the database failed: \(error.message)")
         }
         logger.info("stopped")
-        // Request lines are written by the log writer's thread: let it finish before the process exits.
+        // Request lines are written by the log writer's thread (journald entries by the journal sender's): let
+        // them finish before the process exits.
         LogSink.standardError.flush()
+        JournalSender.shared.flush()
         return status
     }
 

@@ -4,8 +4,9 @@ import Logging
 ///
 /// With `socketPath == nil` entries go through libsystemd's `sd_journal_sendv` to the system journal;
 /// with a path they are sent with the native protocol to that socket (tests use a namespaced
-/// journald). When delivery fails the event is written as a logfmt line to the fallback sink, so
-/// nothing is lost silently.
+/// journald). Entries are sent by ``JournalSender/shared`` on its own thread, in order, so logging never waits
+/// for journald. When delivery fails the event is written as a logfmt line to the fallback sink, so nothing is
+/// lost silently.
 public struct JournaldLogHandler: LogHandler {
     public let label: String
     public let identifier: String
@@ -15,6 +16,7 @@ public struct JournaldLogHandler: LogHandler {
     private let transport: JournalTransport
     private let counter: LogMessageCounter?
     private let fallback: LogSink
+    private let sender: JournalSender
 
     public init(label: String, socketPath: String? = nil) {
         self.init(label: label, socketPath: socketPath, level: .info, counter: nil)
@@ -27,8 +29,10 @@ public struct JournaldLogHandler: LogHandler {
         identifier: String = "pds",
         counter: LogMessageCounter?,
         fallback: LogSink = .standardError,
-        metadataProvider: Logger.MetadataProvider? = nil
+        metadataProvider: Logger.MetadataProvider? = nil,
+        sender: JournalSender = .shared
     ) {
+        self.sender = sender
         self.label = label
         self.identifier = identifier
         self.logLevel = level
@@ -65,16 +69,19 @@ public struct JournaldLogHandler: LogHandler {
             line: event.line,
             error: error
         )
-        guard transport.send(fields) != 0 else { return }
-        let line = LineLogHandler.render(
-            format: .logfmt,
-            timestamp: LogTimestamp.now(),
-            level: event.level,
-            label: label,
-            message: message,
-            metadata: LogRedaction.redact(merged),
-            error: error
-        )
-        fallback.write(Array(line.utf8))
+        let (transport, fallback, label, level, metadata) = (transport, fallback, label, event.level, merged)
+        sender.submit {
+            guard transport.send(fields) != 0 else { return }
+            let line = LineLogHandler.render(
+                format: .logfmt,
+                timestamp: LogTimestamp.now(),
+                level: level,
+                label: label,
+                message: message,
+                metadata: LogRedaction.redact(metadata),
+                error: error
+            )
+            fallback.write(Array(line.utf8))
+        }
     }
 }

@@ -32,10 +32,9 @@ public enum LogSetup {
         journalSocketPath: String? = nil
     ) -> @Sendable (String) -> any LogHandler {
         let counter = LogMessageCounter(metricsFactory: metricsFactory)
-        if let writer = sink.writer {
-            writer.countDrops(
-                in: metricsFactory.map { Counter(label: droppedLinesMetric, factory: $0) } ?? Counter(label: droppedLinesMetric))
-        }
+        let dropped = metricsFactory.map { Counter(label: droppedLinesMetric, factory: $0) } ?? Counter(label: droppedLinesMetric)
+        sink.writer?.countDrops(in: dropped)
+        JournalSender.shared.countDrops(in: dropped)
         let journalSocketPath = journalSocketPath ?? environment[journalSocketVariable].flatMap { $0.isEmpty ? nil : $0 }
         var resolved = resolve(format, environment: environment)
         // sd_journal_sendv reports success even when no journald listens, so check for the socket
@@ -61,7 +60,8 @@ public enum LogSetup {
         }
     }
 
-    /// Lines the stderr writer dropped because its buffer was full.
+    /// Lines the stderr writer dropped because its buffer was full, and journald entries the journal sender
+    /// dropped because its queue was full.
     static let droppedLinesMetric = "pds_log_lines_dropped_total"
 
     /// Environment variable naming an explicit journald socket.

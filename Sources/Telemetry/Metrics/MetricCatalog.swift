@@ -44,7 +44,7 @@ public enum MetricCatalog {
 
         // MARK: Logging, health, systemd
         .counter("pds_log_messages_total", "Log messages emitted, by level.", labels: ["level"]),
-        .counter("pds_log_lines_dropped_total", "Log lines dropped because the stderr writer's buffer was full."),
+        .counter("pds_log_lines_dropped_total", "Log lines dropped because the stderr writer's buffer was full or journald fell 10,000 entries behind."),
         .gauge("pds_healthcheck", "Result of the last run of a health check: 1 passed, 0 failed.", labels: ["type", "name"]),
         .histogram("pds_healthcheck_duration_seconds", "Duration of health checks, in seconds.", labels: ["name"], buckets: durationBuckets),
         .counter("pds_healthchecks_total", "Health check runs, by type, name and status (success or error).", labels: ["type", "name", "status"]),
