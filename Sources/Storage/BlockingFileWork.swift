@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Runs blocking file work on dispatch threads of its own: writing, syncing, moving and deleting blob files, and
 /// linking, copying and hashing every blob file of a backup, deleting old backups.
@@ -9,15 +10,17 @@ import Dispatch
 /// the ``ReadDispatcher``).
 public enum BlockingFileWork {
     private static let queue = DispatchQueue(label: "pds.blocking-file-work", qos: .utility, attributes: .concurrent)
+    private static let inFlight = Atomic<Int>(0)
+
+    /// Jobs queued or running (`pds_work_queue_jobs{queue="file_work"}`).
+    public static var jobs: Int { inFlight.load(ordering: .relaxed) }
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T) async throws(StorageError) -> T {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StorageError>, Never>) in
-            queue.async {
-                do throws(StorageError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
+        let result = await perform { () -> Result<T, StorageError> in
+            do throws(StorageError) {
+                return .success(try body())
+            } catch {
+                return .failure(error)
             }
         }
         return try result.get()
@@ -25,8 +28,13 @@ public enum BlockingFileWork {
 
     /// `body` on the file-work threads, for work that cannot fail.
     public static func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-            queue.async { continuation.resume(returning: body()) }
+        inFlight.add(1, ordering: .relaxed)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+            queue.async {
+                let value = body()
+                inFlight.subtract(1, ordering: .relaxed)
+                continuation.resume(returning: value)
+            }
         }
     }
 }

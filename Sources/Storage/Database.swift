@@ -229,6 +229,9 @@ public final class Database: Sendable {
         return migrations.map(\.name).filter { !applied.contains($0) }
     }
 
+    /// Reads running or waiting for a reader connection (`pds_work_queue_jobs{queue="db_read"}`).
+    public var readJobs: Int { reads.jobs }
+
     // MARK: Lifecycle
 
     /// Closes every connection. Later calls fail with `queryFailed`.

@@ -53,4 +53,7 @@ final class ReadDispatcher: Sendable {
 
     /// Reads waiting for a turn.
     var waitingCount: Int { state.withLock { $0.waiting.count - $0.head } }
+
+    /// Reads running plus those waiting for a turn.
+    var jobs: Int { state.withLock { $0.running + $0.waiting.count - $0.head } }
 }

@@ -39,6 +39,28 @@ import Testing
         #expect(dispatcher.waitingCount == 0)
     }
 
+    /// `jobs` (pds_work_queue_jobs{queue="db_read"}) counts the running reads and those waiting for a turn.
+    @Test func jobsCountRunningAndWaitingReads() async throws {
+        let dispatcher = ReadDispatcher(limit: 1)
+        let gate = DispatchSemaphore(value: 0)
+        let done = Mutex(0)
+        dispatcher.submit {
+            gate.wait()
+            done.withLock { $0 += 1 }
+        }
+        for _ in 0..<2 { dispatcher.submit { done.withLock { $0 += 1 } } }
+        #expect(dispatcher.jobs == 3)
+        #expect(dispatcher.waitingCount == 2)
+        gate.signal()
+        // The last job's slot is released right after it ran.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while dispatcher.jobs > 0 || done.withLock({ $0 }) < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(done.withLock { $0 } == 3)
+        #expect(dispatcher.jobs == 0)
+    }
+
     @Test func databaseReadsStillWorkConcurrently() async throws {
         let f = try await StoreFixture.make()
         defer { f.close() }

@@ -88,6 +88,17 @@ struct PDSServer {
             return 1
         }
         await services.refreshAccountGauge()
+        // How much work waits on the server's own threads, sampled at each scrape.
+        let workQueues = ["db_read", "repo_commit", "repo_prepare", "file_work", "journal"].map { queue in
+            Gauge(label: "pds_work_queue_jobs", dimensions: [("queue", queue)], factory: metrics.factory)
+        }
+        let repos = services.repos
+        metrics.addCollector {
+            let jobs = [
+                database.readJobs, repos.commitJobs, RepoStore.preparationJobs, BlockingFileWork.jobs, JournalSender.shared.jobs,
+            ]
+            for (gauge, count) in zip(workQueues, jobs) { gauge.record(count) }
+        }
         let bindAddress = config.bindAddress
         // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
         let firehoseSettings = FirehoseSettings(

@@ -30,6 +30,8 @@ final class CommitQueue: Sendable {
     private struct State {
         var waiting: [Waiting] = []
         var draining = false
+        /// Commits of the transaction being applied.
+        var applying = 0
     }
 
     private let database: Database
@@ -44,6 +46,9 @@ final class CommitQueue: Sendable {
     /// Commits queued behind the one being applied.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
+    /// Commits waiting plus those of the transaction being applied.
+    var jobs: Int { state.withLock { $0.waiting.count + $0.applying } }
+
     /// Applies `request` and returns its outcome once the transaction holding it has committed: at once and alone
     /// when no commit is under way, else with the next batch.
     func commit(_ request: @escaping Request) async throws(StorageError) -> CommitOutcome {
@@ -56,7 +61,9 @@ final class CommitQueue: Sendable {
             // The writer was idle: this task applies its own commit (no extra hop), then hands over to whoever came
             // meanwhile.
             batchSize.record(1)
+            state.withLock { $0.applying += 1 }
             let result = await apply([request])[0]
+            state.withLock { $0.applying -= 1 }
             let more = state.withLock { state in
                 if state.waiting.isEmpty { state.draining = false }
                 return state.draining
@@ -94,11 +101,13 @@ final class CommitQueue: Sendable {
                 let count = min(Self.maxBatch, state.waiting.count)
                 let batch = Array(state.waiting.prefix(count))
                 state.waiting.removeFirst(count)
+                state.applying += count
                 return batch
             }
             if batch.isEmpty { return }
             batchSize.record(batch.count)
             let results = await apply(batch.map(\.request))
+            state.withLock { $0.applying -= batch.count }
             for (waiting, result) in zip(batch, results) {
                 waiting.continuation.resume(with: result.mapError { $0 as any Error })
             }

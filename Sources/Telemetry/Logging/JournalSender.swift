@@ -39,6 +39,9 @@ public final class JournalSender: Sendable {
         state.withLock { $0.droppedCounter = counter }
     }
 
+    /// Entries waiting or being sent (`pds_work_queue_jobs{queue="journal"}`).
+    public var jobs: Int { state.withLock { $0.waiting } }
+
     /// Entries dropped because ``capacity`` entries were waiting, since the start.
     public var droppedEntries: Int { state.withLock { $0.dropped } }
 
