@@ -55,16 +55,16 @@ final class CommitQueue: Sendable {
         let leads = state.withLock { state in
             if state.draining { return false }
             state.draining = true
+            state.applying += 1
             return true
         }
         if leads {
             // The writer was idle: this task applies its own commit (no extra hop), then hands over to whoever came
             // meanwhile.
             batchSize.record(1)
-            state.withLock { $0.applying += 1 }
             let result = await apply([request])[0]
-            state.withLock { $0.applying -= 1 }
             let more = state.withLock { state in
+                state.applying -= 1
                 if state.waiting.isEmpty { state.draining = false }
                 return state.draining
             }
@@ -92,8 +92,10 @@ final class CommitQueue: Sendable {
 
     /// Applies batches until nobody waits.
     private func drain() async {
+        var applied = 0
         while true {
             let batch = state.withLock { state -> [Waiting] in
+                state.applying -= applied
                 guard !state.waiting.isEmpty else {
                     state.draining = false
                     return []
@@ -107,7 +109,7 @@ final class CommitQueue: Sendable {
             if batch.isEmpty { return }
             batchSize.record(batch.count)
             let results = await apply(batch.map(\.request))
-            state.withLock { $0.applying -= batch.count }
+            applied = batch.count
             for (waiting, result) in zip(batch, results) {
                 waiting.continuation.resume(with: result.mapError { $0 as any Error })
             }
