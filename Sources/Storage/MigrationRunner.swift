@@ -101,7 +101,12 @@ public struct MigrationRunner: Sendable {
         let runner = self
         do {
             return try await writer.writeWithoutTransaction { db in
-                try runner.runSync(db, logger: logger)
+                // The connections keep temporary data in memory (`Database.open`), but a migration may sort a whole
+                // table (CREATE INDEX): let those sorts spill to temporary files, then go back.
+                let tempStore = try Int.fetchOne(db, sql: "PRAGMA temp_store") ?? 0
+                try db.execute(sql: "PRAGMA temp_store = FILE")
+                defer { try? db.execute(sql: "PRAGMA temp_store = \(tempStore)") }
+                return try runner.runSync(db, logger: logger)
             }
         } catch let error as StorageError {
             throw error

@@ -39,6 +39,22 @@ import Testing
         try reopened.close()
     }
 
+    /// Migrations sort with temporary files (a CREATE INDEX on a large table must not sort in memory); serving
+    /// goes back to temp_store = MEMORY afterwards.
+    @Test func migrationsRunWithTemporaryFilesThenMemoryAgain() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let database = try await Storage.Database.open(path: dir.databasePath, logger: testLogger)
+        defer { try? database.close() }
+        let probe = Migration(name: "0001_probe", sql: "CREATE TABLE seen AS SELECT temp_store FROM pragma_temp_store;")
+        try await database.migrate([probe])
+        let (during, after) = try await database.write(kind: "test") { db in
+            (try Int.fetchOne(db, sql: "SELECT temp_store FROM seen"), try Int.fetchOne(db, sql: "PRAGMA temp_store"))
+        }
+        #expect(during == 1)  // FILE
+        #expect(after == 2)  // MEMORY
+    }
+
     @Test func appliesOnlyNewMigrationsInOrder() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
