@@ -198,7 +198,7 @@ struct PDSServer {
     }
 
     func serverSettings() -> ServerSettings {
-        ServerSettings(
+        var settings = ServerSettings(
             hostname: config.hostname,
             bindAddress: config.bindAddress,
             port: config.port,
@@ -215,5 +215,7 @@ struct PDSServer {
             shutdownGracePeriod: .seconds(config.shutdownGraceSeconds),
             acceptingRepoImports: config.acceptingRepoImports,
             maxRepoImportBytes: config.maxRepoImportSize)
+        settings.handlersOnConnectionLoop = PDSCommand.tasksOnEventLoops
+        return settings
     }
 }

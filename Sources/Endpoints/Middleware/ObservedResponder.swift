@@ -14,6 +14,8 @@ struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
     let inner: Inner
     let metrics: HTTPMetrics
     let maxRequestBodyBytes: Int
+    /// Run the handler with its connection's event loop as preferred task executor (``EventLoopTaskExecutor``).
+    let onConnectionLoop: Bool
 
     /// The `route` label of requests that matched no route.
     static var unmatchedRoute: String { Observation.unmatchedRoute }
@@ -29,7 +31,14 @@ struct ObservedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
 
         var response: Response
         do {
-            response = try await inner.respond(to: request, context: context)
+            if onConnectionLoop {
+                let context = context
+                response = try await withTaskExecutorPreference(EventLoopTaskExecutor.of(context.eventLoop)) {
+                    try await inner.respond(to: request, context: context)
+                }
+            } else {
+                response = try await inner.respond(to: request, context: context)
+            }
         } catch let error as HTTPParserError {
             // The HTTP channel answers 400 itself and closes the connection.
             observation(request, context, .badRequest, start).finish(bytes: 0)

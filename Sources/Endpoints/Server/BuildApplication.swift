@@ -24,7 +24,8 @@ public func buildApplication(
     let responder = ObservedResponder(
         inner: router.buildResponder(),
         metrics: HTTPMetrics(factory: dependencies.metrics.factory),
-        maxRequestBodyBytes: settings.maxRequestBodyBytes
+        maxRequestBodyBytes: settings.maxRequestBodyBytes,
+        onConnectionLoop: settings.handlersOnConnectionLoop
     )
     return Application(
         responder: responder,

@@ -12,12 +12,15 @@ public struct PDSRequestContext: RequestContext, RemoteAddressRequestContext {
     public var maxUploadSize: Int
     /// The peer address of the connection (nil in in-process tests).
     public let remoteAddress: SocketAddress?
+    /// The event loop of the connection.
+    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.maxUploadSize = 1_048_576
         self.remoteAddress = source.channel.remoteAddress
+        self.eventLoop = source.channel.eventLoop
     }
 
     /// Sets the metrics `route` label of this request. Use only bounded values (NSID, route template).

@@ -36,6 +36,10 @@ public struct ServerSettings: Sendable {
     public var acceptingRepoImports: Bool
     /// Largest CAR body of `importRepo` in bytes; beyond it: 413 `PayloadTooLarge`.
     public var maxRepoImportBytes: Int
+    /// Whether each request's handler prefers its connection's event loop as task executor
+    /// (``EventLoopTaskExecutor``). `pds serve` sets it when NIO's event loops are Swift concurrency's global
+    /// executor; in-process tests leave it off (their connections may have no running loop).
+    public var handlersOnConnectionLoop = false
 
     public init(
         hostname: String = "localhost",
