@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// Runs blocking file work on dispatch threads of its own: writing, syncing, moving and deleting blob files, and
 /// linking, copying and hashing every blob file of a backup, deleting old backups.
 ///
@@ -9,11 +6,10 @@ import Synchronization
 /// would stall every request on that loop. Database work has its own threads already (GRDB's writer queue and
 /// the ``ReadDispatcher``).
 public enum BlockingFileWork {
-    private static let queue = DispatchQueue(label: "pds.blocking-file-work", qos: .utility, attributes: .concurrent)
-    private static let inFlight = Atomic<Int>(0)
+    private static let work = DispatchWork(label: "pds.blocking-file-work", qos: .utility)
 
     /// Jobs queued or running (`pds_work_queue_jobs{queue="file_work"}`).
-    public static var jobs: Int { inFlight.load(ordering: .relaxed) }
+    public static var jobs: Int { work.jobs }
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T) async throws(StorageError) -> T {
         let result = await perform { () -> Result<T, StorageError> in
@@ -28,13 +24,6 @@ public enum BlockingFileWork {
 
     /// `body` on the file-work threads, for work that cannot fail.
     public static func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        inFlight.add(1, ordering: .relaxed)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-            queue.async {
-                let value = body()
-                inFlight.subtract(1, ordering: .relaxed)
-                continuation.resume(returning: value)
-            }
-        }
+        await work.perform(body)
     }
 }

@@ -1,7 +1,6 @@
 import ATProto
 import Foundation
 import GRDB
-import Synchronization
 
 extension RepoStore {
     /// Applies `writes` as one signed commit. `swapCommit`, when given, must be the current head commit. Commits that
@@ -16,7 +15,7 @@ extension RepoStore {
         guard writes.count <= Self.maxWritesPerCommit else {
             throw StorageError(.invalidWrite, "Too many writes. Max: \(Self.maxWritesPerCommit)")
         }
-        let prepared = await Self.onPreparationThread { self.prepare(did: did, writes: writes, swapCommit: swapCommit) }
+        let prepared = await Self.preparation.perform { self.prepare(did: did, writes: writes, swapCommit: swapCommit) }
         if prepared == nil { prepareMetrics.unprepared.increment() }
         let outcome = try await commitQueue.commit { db in
             if let prepared {
@@ -39,25 +38,13 @@ extension RepoStore {
     /// where that work would hold up the I/O of every connection of the loop. On threads of their own, the scheduler
     /// shares the cores between them, the loops and the writer. (createRecord at 16 clients: 2,955 → 3,026/s over
     /// six alternating runs each, within the noise; p99 about 0.5 ms lower.)
-    private static let preparationQueue = DispatchQueue(label: "pds.repo.prepare", qos: .userInitiated, attributes: .concurrent)
-    private static let preparing = Atomic<Int>(0)
+    private static let preparation = DispatchWork(label: "pds.repo.prepare", qos: .userInitiated)
 
     /// Commits being prepared or waiting for a preparation thread (`pds_work_queue_jobs{queue="repo_prepare"}`).
-    public static var preparationJobs: Int { preparing.load(ordering: .relaxed) }
+    public static var preparationJobs: Int { preparation.jobs }
 
     /// Commits waiting for the writer, plus the batch it is applying (`pds_work_queue_jobs{queue="repo_commit"}`).
     public var commitJobs: Int { commitQueue.jobs }
-
-    private static func onPreparationThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        preparing.add(1, ordering: .relaxed)
-        return await withCheckedContinuation { continuation in
-            preparationQueue.async {
-                let value = body()
-                preparing.subtract(1, ordering: .relaxed)
-                continuation.resume(returning: value)
-            }
-        }
-    }
 
     /// A commit built outside the writer on `head`: stored only if `head` is still the repository's head.
     struct PreparedCommit: Sendable {
