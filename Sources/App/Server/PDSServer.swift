@@ -58,8 +58,7 @@ struct PDSServer {
                 ])
         } catch {
             logger.critical("cannot start: \(error.message)")
-            LogSink.standardError.flush()
-            JournalSender.shared.flush()
+            LogSetup.flush()
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
@@ -82,8 +81,7 @@ struct PDSServer {
                 database: database, settings: settings, metricsFactory: metrics.factory, logger: logger)
         } catch {
             logger.critical("cannot start: \(error.message)")
-            LogSink.standardError.flush()
-            JournalSender.shared.flush()
+            LogSetup.flush()
             FileHandle.standardError.write(Data("pds: cannot start: \(error.message)\n".utf8))
             return 1
         }
@@ -192,8 +190,7 @@ struct PDSServer {
         logger.info("stopped")
         // Request lines are written by the log writer's thread (journald entries by the journal sender's): let
         // them finish before the process exits.
-        LogSink.standardError.flush()
-        JournalSender.shared.flush()
+        LogSetup.flush()
         return status
     }
 

@@ -60,6 +60,13 @@ public enum LogSetup {
         }
     }
 
+    /// Waits until the log lines and journald entries emitted so far are written (the stderr writer's thread and the
+    /// journal sender's): before the process exits.
+    public static func flush() {
+        LogSink.standardError.flush()
+        JournalSender.shared.flush()
+    }
+
     /// Lines the stderr writer dropped because its buffer was full, and journald entries the journal sender
     /// dropped because its queue was full.
     static let droppedLinesMetric = "pds_log_lines_dropped_total"
