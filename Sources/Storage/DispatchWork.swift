@@ -17,13 +17,17 @@ final class DispatchWork: Sendable {
 
     /// Runs `body` on the queue and returns its value.
     func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+            submit { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// Runs `body` on the queue without waiting for it (it passes its result on itself).
+    func submit(_ body: @escaping @Sendable () -> Void) {
         inFlight.add(1, ordering: .relaxed)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-            queue.async {
-                let value = body()
-                self.inFlight.subtract(1, ordering: .relaxed)
-                continuation.resume(returning: value)
-            }
+        queue.async {
+            body()
+            self.inFlight.subtract(1, ordering: .relaxed)
         }
     }
 }

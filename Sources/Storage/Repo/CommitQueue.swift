@@ -9,27 +9,36 @@ import Synchronization
 ///
 /// One commit failing (a swap that no longer holds, a missing record, a blob that is not there) rolls back its
 /// savepoint only; the others go on. Nobody hears of success before the whole transaction is committed: if the
-/// transaction itself fails, every commit of the batch gets the error. A batch costs one writer hop, one
+/// transaction itself fails, every commit of the batch gets the error. A batch costs one writer job, one
 /// `BEGIN`/`COMMIT`, and writes each page it shares between commits (the firehose log's tail, the indexes' upper
 /// pages, the head of the log) to the WAL once instead of once per commit. When the writer is free a commit goes
 /// alone, at once: batching only happens while commits queue up anyway.
 ///
-/// Records `pds_repo_commit_batch_size` (commits per transaction, i.e. how many were waiting).
+/// Batches run as jobs on the writer connection's own dispatch queue, and a batch that finds more commits waiting
+/// queues the next job there itself: the writer goes from one batch to the next without waiting for a task on an
+/// event loop (which is busy with connections), and other writes queued meanwhile (sessions, uploads) still get
+/// their turn between two batches. Completions are called on the writer thread, in commit order.
+///
+/// Records `pds_repo_commit_batch_size` (commits per transaction, i.e. how many were waiting) and the batch's
+/// `pds_db_query_duration_seconds{kind="repo_commit"}` (from the job's queueing to its commit).
 final class CommitQueue: Sendable {
     /// The most commits one transaction takes (each holds at most 200 writes and 2 MB of event blocks).
     static let maxBatch = 32
 
     /// One commit: applied on the writer, inside its savepoint.
     typealias Request = @Sendable (GRDB.Database) throws -> CommitOutcome
+    /// Called on the writer thread once the commit's transaction has committed (or failed).
+    typealias Completion = @Sendable (Result<CommitOutcome, StorageError>) -> Void
 
     private struct Waiting {
         let request: Request
-        let continuation: CheckedContinuation<CommitOutcome, any Error>
+        let completion: Completion
     }
 
     private struct State {
         var waiting: [Waiting] = []
-        var draining = false
+        /// A writer job is queued or running; it takes whatever waits when it starts.
+        var scheduled = false
         /// Commits of the transaction being applied.
         var applying = 0
     }
@@ -43,85 +52,69 @@ final class CommitQueue: Sendable {
         self.batchSize = Recorder(label: "pds_repo_commit_batch_size", aggregate: true, factory: database.metrics.factory)
     }
 
-    /// Commits queued behind the one being applied.
+    /// Commits waiting for the next writer job.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// Commits waiting plus those of the transaction being applied.
     var jobs: Int { state.withLock { $0.waiting.count + $0.applying } }
 
-    /// Applies `request` and returns its outcome once the transaction holding it has committed: at once and alone
-    /// when no commit is under way, else with the next batch.
+    /// Applies `request` and returns its outcome once the transaction holding it has committed.
     func commit(_ request: @escaping Request) async throws(StorageError) -> CommitOutcome {
-        let leads = state.withLock { state in
-            if state.draining { return false }
-            state.draining = true
-            state.applying += 1
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<CommitOutcome, StorageError>, Never>) in
+            enqueue(request) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Queues `request` for the writer without waiting: `completion` gets its outcome, on the writer thread, once the
+    /// transaction holding it has committed. Callable from any thread (the commit preparation queue hands prepared
+    /// commits over this way, without a hop back to the caller's event loop).
+    func enqueue(_ request: @escaping Request, completion: @escaping Completion) {
+        let schedule = state.withLock { state in
+            state.waiting.append(Waiting(request: request, completion: completion))
+            if state.scheduled { return false }
+            state.scheduled = true
             return true
         }
-        if leads {
-            // The writer was idle: this task applies its own commit (no extra hop), then hands over to whoever came
-            // meanwhile.
-            batchSize.record(1)
-            let result = await apply([request])[0]
-            let more = state.withLock { state in
-                state.applying -= 1
-                if state.waiting.isEmpty { state.draining = false }
-                return state.draining
-            }
-            if more { Task { await self.drain() } }
-            return try result.get()
-        }
-        do {
-            return try await withCheckedThrowingContinuation { continuation in
-                let startDraining = state.withLock { state in
-                    state.waiting.append(Waiting(request: request, continuation: continuation))
-                    if state.draining { return false }
-                    state.draining = true
-                    return true
-                }
-                if startDraining {
-                    Task { await self.drain() }
-                }
-            }
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw Database.wrap(error, kind: "repo_commit")
-        }
+        if schedule { scheduleBatch() }
     }
 
-    /// Applies batches until nobody waits.
-    private func drain() async {
-        var applied = 0
-        while true {
-            let batch = state.withLock { state -> [Waiting] in
-                state.applying -= applied
-                guard !state.waiting.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                let count = min(Self.maxBatch, state.waiting.count)
-                let batch = Array(state.waiting.prefix(count))
-                state.waiting.removeFirst(count)
-                state.applying += count
-                return batch
-            }
-            if batch.isEmpty { return }
-            batchSize.record(batch.count)
-            let results = await apply(batch.map(\.request))
-            applied = batch.count
-            for (waiting, result) in zip(batch, results) {
-                waiting.continuation.resume(with: result.mapError { $0 as any Error })
-            }
-        }
+    private func scheduleBatch() {
+        let queued = ContinuousClock.now
+        database.pool.asyncWriteWithoutTransaction { db in self.runBatch(db, queued: queued) }
     }
 
-    /// One write transaction for `requests`, each in its own savepoint; a result per request.
-    private func apply(_ requests: [Request]) async -> [Result<CommitOutcome, StorageError>] {
+    /// One writer job: takes what waits (up to ``maxBatch``), applies it, completes it, and queues the next job when
+    /// more commits came meanwhile.
+    private func runBatch(_ db: GRDB.Database, queued: ContinuousClock.Instant) {
+        let batch = state.withLock { state -> [Waiting] in
+            let count = min(Self.maxBatch, state.waiting.count)
+            let batch = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            state.applying = count
+            if count == 0 { state.scheduled = false }
+            return batch
+        }
+        if batch.isEmpty { return }
+        batchSize.record(batch.count)
+        let (results, failed) = apply(batch.map(\.request), db: db)
+        database.metrics.record(kind: "repo_commit", duration: ContinuousClock.now - queued, failed: failed)
+        for (waiting, result) in zip(batch, results) { waiting.completion(result) }
+        let more = state.withLock { state in
+            state.applying = 0
+            if state.waiting.isEmpty { state.scheduled = false }
+            return state.scheduled
+        }
+        if more { scheduleBatch() }
+    }
+
+    /// One write transaction for `requests`, each in its own savepoint; a result per request, and whether the
+    /// transaction itself failed.
+    private func apply(_ requests: [Request], db: GRDB.Database) -> (results: [Result<CommitOutcome, StorageError>], failed: Bool) {
+        var results: [Result<CommitOutcome, StorageError>] = []
+        results.reserveCapacity(requests.count)
         do {
-            return try await database.write(kind: "repo_commit") { db in
-                var results: [Result<CommitOutcome, StorageError>] = []
-                results.reserveCapacity(requests.count)
+            try db.inTransaction {
                 for request in requests {
                     // A failed statement may have ended the whole transaction (SQLITE_FULL, I/O errors): then a
                     // savepoint would quietly open a new one, and the commits before it would be reported but
@@ -143,10 +136,12 @@ final class CommitQueue: Sendable {
                 guard db.isInsideTransaction else {
                     throw StorageError(.queryFailed, "the commit transaction was aborted")
                 }
-                return results
+                return .commit
             }
+            return (results, false)
         } catch {
-            return requests.map { _ in .failure(error) }
+            let failure = Database.wrap(error, kind: "repo_commit")
+            return (requests.map { _ in .failure(failure) }, true)
         }
     }
 }

@@ -15,20 +15,37 @@ extension RepoStore {
         guard writes.count <= Self.maxWritesPerCommit else {
             throw StorageError(.invalidWrite, "Too many writes. Max: \(Self.maxWritesPerCommit)")
         }
-        let prepared = await Self.preparation.perform { self.prepare(did: did, writes: writes, swapCommit: swapCommit) }
-        if prepared == nil { prepareMetrics.unprepared.increment() }
-        let outcome = try await commitQueue.commit { db in
-            if let prepared {
-                if let outcome = try self.commitPrepared(db: db, prepared) {
-                    self.prepareMetrics.used.increment()
-                    return outcome
-                }
-                self.prepareMetrics.stale.increment()
+        // Prepared on a preparation thread, which hands the commit straight to the writer's queue; the writer
+        // completes it. The caller's task resumes once, when the outcome is there (no hop back to its event loop
+        // between the preparation and the writer).
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<CommitOutcome, StorageError>, Never>) in
+            Self.preparation.submit {
+                let prepared = self.prepare(did: did, writes: writes, swapCommit: swapCommit)
+                if prepared == nil { self.prepareMetrics.unprepared.increment() }
+                self.commitQueue.enqueue(
+                    { db in
+                        if let prepared {
+                            if let outcome = try self.commitPrepared(db: db, prepared) {
+                                self.prepareMetrics.used.increment()
+                                return outcome
+                            }
+                            self.prepareMetrics.stale.increment()
+                        }
+                        return try self.commit(db: db, did: did, writes: writes, swapCommit: swapCommit)
+                    },
+                    completion: { result in
+                        // On the writer thread, in commit order: the next preparation for this repository builds on
+                        // this head.
+                        if case .success(let outcome) = result {
+                            self.rememberHead(
+                                did: did, Head(commitCID: outcome.commitCID, dataCID: outcome.dataCID, rev: outcome.rev))
+                        }
+                        continuation.resume(returning: result)
+                    })
             }
-            return try self.commit(db: db, did: did, writes: writes, swapCommit: swapCommit)
         }
-        rememberHead(did: did, Head(commitCID: outcome.commitCID, dataCID: outcome.dataCID, rev: outcome.rev))
-        return outcome
+        return try result.get()
     }
 
     // MARK: Building a commit

@@ -60,8 +60,9 @@ import Testing
                 return results
             }
         }
-        // One commit waits for the writer inside its transaction call; the 24 others queue behind it. Then the writer opens.
-        while f.repos.commitQueue.waitingCount < 24 { try await Task.sleep(for: .milliseconds(1)) }
+        // All 25 wait while the writer is held (one writer job is queued for them behind the gate). Then it opens.
+        while f.repos.commitQueue.waitingCount < 25 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(f.repos.commitJobs == 25)
         gate.released.store(true, ordering: .sequentiallyConsistent)
         try await holder.value
         let results = await commits.value
@@ -88,8 +89,50 @@ import Testing
         let q1Head = try #require(try await f.repos.head(did: "did:plc:q1"))
         #expect(q1Head.rev > before.rev)
 
-        // The first commit went alone; the 24 that waited shared one transaction.
+        // The 25 that waited shared one transaction.
         let sizes = try metrics.expectRecorder("pds_repo_commit_batch_size").values
-        #expect(sizes.sorted() == [1, 24])
+        #expect(sizes == [25])
+    }
+
+    @Test func otherWritesGetTheWriterBetweenTwoBatches() async throws {
+        let metrics = TestMetrics()
+        let f = try await StoreFixture.make(metricsFactory: metrics)
+        defer { f.close() }
+        try await f.account("q0")
+
+        let gate = WriterGate()
+        let holder = gate.hold(f.database)
+        try await gate.waitUntilHeld()
+
+        // 40 commits wait behind the held writer: more than one batch takes.
+        let repos = f.repos
+        let commits = Task {
+            await withTaskGroup(of: Bool.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        (try? await repos.applyWrites(did: "did:plc:q0", writes: [RepoStoreTests.create("k\(i)", "text \(i)")])) != nil
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+        }
+        while f.repos.commitQueue.waitingCount < 40 { try await Task.sleep(for: .milliseconds(1)) }
+        // Another write queued now runs after the first batch and before the second.
+        let other = Task {
+            try await f.database.write(kind: "test") { db in
+                (jobs: repos.commitJobs, records: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM record") ?? -1)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        gate.released.store(true, ordering: .sequentiallyConsistent)
+        try await holder.value
+        let seen = try await other.value
+        #expect(await commits.value == 40)
+
+        #expect(seen.jobs == 40 - CommitQueue.maxBatch)
+        #expect(seen.records == CommitQueue.maxBatch)
+        let sizes = try metrics.expectRecorder("pds_repo_commit_batch_size").values
+        #expect(sizes == [Double(CommitQueue.maxBatch), Double(40 - CommitQueue.maxBatch)])
+        try await RepoStoreTests.expectPosts(Set((0..<40).map { "k\($0)" }), storedIn: "did:plc:q0", f)
     }
 }
