@@ -306,7 +306,7 @@ def database():
             [(rate("pds_db_errors_total", by="kind"), "{{kind}}")])
     d.panel("Mean query duration", "Mean duration of database work, by kind.", "s",
             [(f'{rate("pds_db_query_duration_seconds_sum", by="kind")} / {rate("pds_db_query_duration_seconds_count", by="kind")}', "{{kind}}")])
-    d.panel("Work queues", "Jobs queued or running on the server's own threads, sampled at each scrape: db_read (reads, at most 8 run at once), repo_commit (commits waiting for the writer and the batch it applies), repo_prepare (commits being built), file_work (blob and backup file work), journal (journald entries not yet sent, dropped beyond 10,000). A queue that stays high is a saturated resource.", "short",
+    d.panel("Work queues", "Jobs queued or running on the server's own threads, sampled at each scrape: db_read (reads, at most 8 run at once), repo_commit (commits waiting for the writer and the batch it applies), repo_prepare (commits being built), file_work (blob and backup file work), journal (journald entries not yet sent, dropped beyond 10,000), firehose_inbox (committed events waiting for the sequencer in memory; past 10,000 it reads the log instead). A queue that stays high is a saturated resource.", "short",
             [(gauge("pds_work_queue_jobs", by="queue", agg="max"), "{{queue}}")], w=24)
     d.row("Files and disk")
     d.panel("Database and WAL size", "Size of the SQLite database file and its write-ahead log (alert PDSWALGrowing).", "bytes",

@@ -23,6 +23,8 @@ public final class Database: Sendable {
     let checkpointer: WALCheckpointer
     /// The connections of ``readStatement(kind:_:)``.
     let statementReaders: StatementReaders
+    /// Events of the open write transaction, for the sequencer once it commits (``FirehoseFeed``).
+    let firehoseFeed = FirehoseFeed()
 
     private init(
         path: String, pool: DatabasePool, logger: Logger, metrics: DatabaseMetrics, readers: Int, checkpointer: WALCheckpointer,

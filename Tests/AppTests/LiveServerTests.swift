@@ -41,7 +41,7 @@ import Testing
         #expect(LiveServer.sample(second, "pds_disk_free_bytes").map { $0 > 0 } == true)
         #expect(second.contains("pds_db_query_duration_seconds_bucket{kind=\"migrate\""))
         #expect(second.contains("process_resident_memory_bytes"))
-        for queue in ["db_read", "repo_commit", "repo_prepare", "file_work", "journal"] {
+        for queue in ["db_read", "repo_commit", "repo_prepare", "file_work", "journal", "firehose_inbox"] {
             #expect(LiveServer.sample(second, "pds_work_queue_jobs{queue=\"\(queue)\"}") != nil, "\(queue)")
         }
 

@@ -86,17 +86,6 @@ struct PDSServer {
             return 1
         }
         await services.refreshAccountGauge()
-        // How much work waits on the server's own threads, sampled at each scrape.
-        let workQueues = ["db_read", "repo_commit", "repo_prepare", "file_work", "journal"].map { queue in
-            Gauge(label: "pds_work_queue_jobs", dimensions: [("queue", queue)], factory: metrics.factory)
-        }
-        let repos = services.repos
-        metrics.addCollector {
-            let jobs = [
-                database.readJobs, repos.commitJobs, RepoStore.preparationJobs, BlockingFileWork.jobs, JournalSender.shared.jobs,
-            ]
-            for (gauge, count) in zip(workQueues, jobs) { gauge.record(count) }
-        }
         let bindAddress = config.bindAddress
         // The firehose: the sequencer fans committed events out to subscribeRepos, the trimmer keeps the retention.
         let firehoseSettings = FirehoseSettings(
@@ -108,6 +97,18 @@ struct PDSServer {
         let trimmer = FirehoseTrimmer(
             database: database, settings: firehoseSettings, metricsFactory: metrics.factory, logger: firehoseLogger)
         sequencer.registerHealthChecks(in: health)
+        // How much work waits on the server's own threads, sampled at each scrape.
+        let workQueues = ["db_read", "repo_commit", "repo_prepare", "file_work", "journal", "firehose_inbox"].map { queue in
+            Gauge(label: "pds_work_queue_jobs", dimensions: [("queue", queue)], factory: metrics.factory)
+        }
+        let repos = services.repos
+        metrics.addCollector {
+            let jobs = [
+                database.readJobs, repos.commitJobs, RepoStore.preparationJobs, BlockingFileWork.jobs, JournalSender.shared.jobs,
+                sequencer.inboxCount,
+            ]
+            for (gauge, count) in zip(workQueues, jobs) { gauge.record(count) }
+        }
         // Relays (PDS_CRAWLERS) are asked to crawl us at startup and after new events, at most every 20 minutes.
         var crawlLogger = Logger(label: "pds.crawl")
         crawlLogger.logLevel = config.logLevel

@@ -6,14 +6,16 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 
-/// Reads newly committed firehose events from the database and fans their stored frame bytes out to the live
-/// subscribers of `subscribeRepos`; it never re-encodes an event.
+/// Fans newly committed firehose events out to the live subscribers of `subscribeRepos`, as the frame bytes stored
+/// in the log; it never re-encodes an event.
 ///
-/// Writers need not call it: ``Database/observeFirehoseCommits(_:)`` wakes it after every transaction that
-/// appended events (``notify()`` does the same by hand), and it re-reads the log every
-/// ``FirehoseSettings/pollInterval`` as a safety net. Pushing to a subscriber never waits: a full outbox
-/// marks that subscriber too slow and removes it, so no subscriber slows the sequencer, the writers or the
-/// others.
+/// Writers need not call it: ``Database/observeFirehoseCommits(_:)`` hands it the events of every transaction that
+/// appended some, in memory, once the transaction has committed. They wait in an inbox (at most
+/// ``inboxMaxEvents`` events and ``inboxMaxBytes`` bytes) until the delivery loop sends them on, so the events just
+/// written are not read back from the database. The loop reads the log instead when the inbox does not continue
+/// where it left off (it overflowed, or events came in some other way), when woken by ``notify()``, and every
+/// ``FirehoseSettings/pollInterval`` as a safety net. Pushing to a subscriber never waits: a full outbox marks that
+/// subscriber too slow and removes it, so no subscriber slows the sequencer, the writers or the others.
 public final class Sequencer: Service, Sendable {
     public let database: Storage.Database
     public let settings: FirehoseSettings
@@ -34,7 +36,16 @@ public final class Sequencer: Service, Sendable {
         var lastTick: ContinuousClock.Instant?
         /// Open subscribeRepos connections (backfilling or live).
         var connections = 0
+        /// Committed events handed over by the writer, oldest first, not yet delivered.
+        var inbox: [EventLog.StoredEvent] = []
+        var inboxBytes = 0
+        /// The next delivery round reads the log (a poll, a notify, an overflowed inbox).
+        var readLog = false
     }
+
+    /// The most events, and frame bytes, the inbox holds; past either the loop reads the log instead.
+    static let inboxMaxEvents = 10_000
+    static let inboxMaxBytes = 32 * 1024 * 1024
 
     /// A live registration: events with `seq > startSeq` reach `outbox`.
     struct Subscription: Sendable {
@@ -54,13 +65,38 @@ public final class Sequencer: Service, Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.wake = stream
         self.wakeContinuation = continuation
-        database.observeFirehoseCommits { [wakeContinuation] in wakeContinuation.yield() }
+        database.observeFirehoseCommits { [self] events in
+            receive(events)
+            wakeContinuation.yield()
+        }
     }
 
-    /// Wakes the sequencer to read new events now (commits already do this through the database observer).
+    /// Called on the writer's thread after a commit: keeps its events for the delivery loop.
+    private func receive(_ events: [EventLog.StoredEvent]) {
+        let bytes = events.reduce(0) { $0 + $1.frame.count }
+        state.withLock { state in
+            if events.isEmpty
+                || state.inbox.count + events.count > Self.inboxMaxEvents || state.inboxBytes + bytes > Self.inboxMaxBytes
+            {
+                // Events inserted some other way, or the loop is far behind: it reads them from the log.
+                state.inbox = []
+                state.inboxBytes = 0
+                state.readLog = true
+                return
+            }
+            state.inbox.append(contentsOf: events)
+            state.inboxBytes += bytes
+        }
+    }
+
+    /// Wakes the sequencer to read new events from the log now (commits hand theirs over by themselves).
     public func notify() {
+        state.withLock { $0.readLog = true }
         wakeContinuation.yield()
     }
+
+    /// Events waiting in the inbox (`pds_work_queue_jobs{queue="firehose_inbox"}`).
+    public var inboxCount: Int { state.withLock { $0.inbox.count } }
 
     /// True while ``run()`` is delivering events.
     public var isRunning: Bool { state.withLock { $0.running } }
@@ -82,10 +118,10 @@ public final class Sequencer: Service, Sendable {
         logger.info("sequencer started", metadata: ["head_seq": "\(start)"])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { [wakeContinuation, settings] in
+                group.addTask { [self] in
                     while !Task.isCancelled {
                         try? await Task.sleep(for: settings.pollInterval)
-                        wakeContinuation.yield()
+                        notify()
                     }
                 }
                 for await _ in wake {
@@ -122,26 +158,54 @@ public final class Sequencer: Service, Sendable {
         }
     }
 
-    /// Reads every event after `lastSeen` in pages and pushes each page to every subscriber.
+    /// Delivers every committed event after `lastSeen`: from the inbox while it continues where delivery left
+    /// off, else from the log in pages.
     func drain() async {
         guard var after = state.withLock({ $0.lastSeen }) else { return }
         while true {
-            let page: [EventLog.StoredEvent]
-            do {
-                page = try await database.firehoseEvents(after: after, limit: settings.pageSize)
-            } catch {
-                logger.error("sequencer cannot read the firehose log", metadata: ["error": "\(error)"])
-                return
+            let (inbox, readLog) = state.withLock { state in
+                defer {
+                    state.inbox = []
+                    state.inboxBytes = 0
+                    state.readLog = false
+                }
+                return (state.inbox, state.readLog)
             }
-            guard let last = page.last else { return }
+            let fresh = inbox.drop { $0.seq <= after }
+            let page: [EventLog.StoredEvent]
+            if !readLog, let first = fresh.first, first.seq == after + 1, Self.isConsecutive(fresh) {
+                page = Array(fresh)
+            } else if !readLog && fresh.isEmpty {
+                return
+            } else {
+                // A poll or notify, or a gap before the inbox (it overflowed): the log has everything committed.
+                do {
+                    page = try await database.firehoseEvents(after: after, limit: settings.pageSize, kind: "firehose_sequencer")
+                } catch {
+                    logger.error("sequencer cannot read the firehose log", metadata: ["error": "\(error)"])
+                    return
+                }
+                // A full page: more may follow in the log.
+                if page.count == settings.pageSize { state.withLock { $0.readLog = true } }
+            }
+            guard let last = page.last else { continue }
             deliver(page)
             after = last.seq
             metrics.headSeq.record(last.seq)
             var counts: [String: Int] = [:]
             for event in page { counts[event.kind, default: 0] += 1 }
             for (kind, count) in counts { metrics.sequenced(kind: kind, count: count) }
-            if page.count < settings.pageSize { return }
         }
+    }
+
+    /// True when each event's seq follows the previous one's.
+    private static func isConsecutive(_ events: ArraySlice<EventLog.StoredEvent>) -> Bool {
+        var previous: Int64?
+        for event in events {
+            if let previous, event.seq != previous + 1 { return false }
+            previous = event.seq
+        }
+        return true
     }
 
     private func deliver(_ page: [EventLog.StoredEvent]) {

@@ -49,7 +49,7 @@ extension AccountStore {
             try db.execute(sql: "DELETE FROM account WHERE did = ?", arguments: [did])
             let seq = try EventLog.append(
                 [.account(did: did, active: false, status: "deleted")], db: db, nowMicros: EventLog.nowMicros(),
-                metrics: self.database.metrics)[0]
+                database: self.database)[0]
             let deleteEvent = try db.cachedStatement(sql: "DELETE FROM firehose_event WHERE seq = ?")
             for old in eventSeqs { try deleteEvent.execute(arguments: [old]) }
             try db.execute(
@@ -71,7 +71,7 @@ extension AccountStore {
             if ref != nil {
                 try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did])
             }
-            return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics)
+            return try Self.announceStatus(db: db, did: did, database: self.database)
         }
     }
 
@@ -87,9 +87,9 @@ extension AccountStore {
                     sql: "UPDATE account SET deactivated_at = COALESCE(deactivated_at, ?) WHERE did = ?",
                     arguments: [Datetime.format(microseconds: now), did])
                 guard db.changesCount > 0 else { return nil }
-                return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics)
+                return try Self.announceStatus(db: db, did: did, database: self.database)
             }
-            return try Self.reactivate(db: db, did: did, metrics: self.database.metrics) { db in
+            return try Self.reactivate(db: db, did: did, database: self.database) { db in
                 guard let head = try RepoStore.head(db: db, did: did),
                     let block = try Data.fetchOne(
                         db, sql: "SELECT content FROM repo_block WHERE did = ? AND cid = ?",
@@ -105,18 +105,18 @@ extension AccountStore {
     /// `#sync` that `sync` gives (if any); a taken-down account only gets `#account` with that status. Nil when there
     /// is no such account. Shared by the admin's reactivation and the account's own `activateAccount`.
     static func reactivate(
-        db: GRDB.Database, did: String, metrics: DatabaseMetrics, sync: (GRDB.Database) throws -> FirehoseEvent?
+        db: GRDB.Database, did: String, database: Database, sync: (GRDB.Database) throws -> FirehoseEvent?
     ) throws -> StatusChange? {
         try db.execute(
             sql: "UPDATE account SET deactivated_at = NULL, delete_after = NULL WHERE did = ?", arguments: [did])
         guard db.changesCount > 0 else { return nil }
         let account = try fetchAccount(db: db, did: did)
-        guard account.isActive else { return try announceStatus(db: db, did: did, metrics: metrics) }
+        guard account.isActive else { return try announceStatus(db: db, did: did, database: database) }
         var events: [FirehoseEvent] = [
             .account(did: did, active: true, status: nil), .identity(did: did, handle: account.handle),
         ]
         if let event = try sync(db) { events.append(event) }
-        let seqs = try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), metrics: metrics)
+        let seqs = try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), database: database)
         return StatusChange(account: account, seqs: seqs)
     }
 
@@ -127,15 +127,15 @@ extension AccountStore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE did = ?", arguments: [did]) != nil else {
                 return nil
             }
-            return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics)
+            return try Self.announceStatus(db: db, did: did, database: self.database)
         }
     }
 
-    static func announceStatus(db: GRDB.Database, did: String, metrics: DatabaseMetrics) throws -> StatusChange {
+    static func announceStatus(db: GRDB.Database, did: String, database: Database) throws -> StatusChange {
         let account = try fetchAccount(db: db, did: did)
         let seqs = try EventLog.append(
             [.account(did: did, active: account.isActive, status: account.status)], db: db, nowMicros: EventLog.nowMicros(),
-            metrics: metrics)
+            database: database)
         return StatusChange(account: account, seqs: seqs)
     }
 
@@ -177,7 +177,7 @@ extension AccountStore {
             try db.execute(sql: "UPDATE account SET handle = ? WHERE did = ?", arguments: [handle, did])
             guard db.changesCount > 0 else { return nil }
             return try EventLog.append(
-                [.identity(did: did, handle: handle)], db: db, nowMicros: EventLog.nowMicros(), metrics: self.database.metrics)[0]
+                [.identity(did: did, handle: handle)], db: db, nowMicros: EventLog.nowMicros(), database: self.database)[0]
         }
     }
 

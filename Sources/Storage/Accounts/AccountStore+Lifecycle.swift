@@ -14,7 +14,7 @@ extension AccountStore {
                 sql: "UPDATE account SET deactivated_at = COALESCE(deactivated_at, ?), delete_after = ? WHERE did = ?",
                 arguments: [Datetime.format(microseconds: EventLog.nowMicros()), deleteAfter, did])
             guard db.changesCount > 0 else { return nil }
-            return try Self.announceStatus(db: db, did: did, metrics: self.database.metrics)
+            return try Self.announceStatus(db: db, did: did, database: self.database)
         }
     }
 
@@ -25,7 +25,7 @@ extension AccountStore {
     /// account.
     public func activate(did: String) async throws(StorageError) -> StatusChange? {
         try await database.write(kind: "account_activate") { db -> StatusChange? in
-            try Self.reactivate(db: db, did: did, metrics: self.database.metrics) { db in
+            try Self.reactivate(db: db, did: did, database: self.database) { db in
                 try self.repos.resignHead(db: db, did: did).map { .sync(did: did, blocks: $0.car, rev: $0.rev) }
             }
         }
@@ -39,7 +39,7 @@ extension AccountStore {
                 return nil
             }
             return try EventLog.append(
-                [.identity(did: did, handle: nil)], db: db, nowMicros: EventLog.nowMicros(), metrics: self.database.metrics)[0]
+                [.identity(did: did, handle: nil)], db: db, nowMicros: EventLog.nowMicros(), database: self.database)[0]
         }
     }
 }

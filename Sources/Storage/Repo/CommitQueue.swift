@@ -113,6 +113,7 @@ final class CommitQueue: Sendable {
     private func apply(_ requests: [Request], db: GRDB.Database) -> (results: [Result<CommitOutcome, StorageError>], failed: Bool) {
         var results: [Result<CommitOutcome, StorageError>] = []
         results.reserveCapacity(requests.count)
+        let feed = database.firehoseFeed
         do {
             try db.inTransaction {
                 for request in requests {
@@ -123,6 +124,7 @@ final class CommitQueue: Sendable {
                         throw StorageError(.queryFailed, "the commit transaction was aborted")
                     }
                     var outcome: CommitOutcome?
+                    let feedMark = feed.mark
                     do {
                         try db.inSavepoint {
                             outcome = try request(db)
@@ -130,6 +132,8 @@ final class CommitQueue: Sendable {
                         }
                         results.append(.success(outcome!))
                     } catch {
+                        // Its savepoint was rolled back: so are the firehose events it appended.
+                        feed.discard(from: feedMark)
                         results.append(.failure(Database.wrap(error, kind: "repo_commit")))
                     }
                 }

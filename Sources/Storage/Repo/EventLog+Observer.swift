@@ -2,20 +2,25 @@ import GRDB
 import Synchronization
 
 extension Database {
-    /// Calls `onCommit` after every committed transaction that appended firehose events (on the writer's
-    /// thread, after the commit is visible to readers; keep it short and non-blocking). The observer stays
-    /// registered for the life of the database.
-    public func observeFirehoseCommits(_ onCommit: @escaping @Sendable () -> Void) {
-        pool.add(transactionObserver: FirehoseCommitObserver(onCommit: onCommit), extent: .databaseLifetime)
+    /// Calls `onCommit` after every committed transaction that appended firehose events, with the events it
+    /// appended through ``EventLog`` (oldest first), on the writer's thread, once the commit is visible to readers;
+    /// keep it short and non-blocking. The events are empty when they were inserted some other way: read them from
+    /// the log then. The observer stays registered for the life of the database.
+    public func observeFirehoseCommits(_ onCommit: @escaping @Sendable ([EventLog.StoredEvent]) -> Void) {
+        firehoseFeed.startListening()
+        pool.add(transactionObserver: FirehoseCommitObserver(feed: firehoseFeed, onCommit: onCommit), extent: .databaseLifetime)
     }
 }
 
-/// A GRDB transaction observer that notices inserts into `firehose_event` and reports their commit.
+/// A GRDB transaction observer that notices inserts into `firehose_event` and reports their commit, with the
+/// events the feed kept for the transaction.
 final class FirehoseCommitObserver: TransactionObserver, Sendable {
-    private let onCommit: @Sendable () -> Void
+    private let feed: FirehoseFeed
+    private let onCommit: @Sendable ([EventLog.StoredEvent]) -> Void
     private let pending = Mutex(false)
 
-    init(onCommit: @escaping @Sendable () -> Void) {
+    init(feed: FirehoseFeed, onCommit: @escaping @Sendable ([EventLog.StoredEvent]) -> Void) {
+        self.feed = feed
         self.onCommit = onCommit
     }
 
@@ -34,10 +39,12 @@ final class FirehoseCommitObserver: TransactionObserver, Sendable {
             defer { value = false }
             return value
         }
-        if fire { onCommit() }
+        let events = feed.takeCommitted()
+        if fire { onCommit(events) }
     }
 
     func databaseDidRollback(_ db: GRDB.Database) {
         pending.withLock { $0 = false }
+        feed.discardAll()
     }
 }

@@ -20,11 +20,13 @@ public enum EventLog {
         public let frame: [UInt8]
     }
 
-    /// Appends `events` in order; returns their sequence numbers. Records the time spent encoding and inserting
+    /// Appends `events` in order; returns their sequence numbers. The events also go to the sequencer, in memory,
+    /// once the transaction commits (``FirehoseFeed``). Records the time spent encoding and inserting
     /// them (`pds_sequencer_write_duration_seconds`) and each frame's size (`pds_firehose_frame_size_bytes`).
     static func append(
-        _ events: [FirehoseEvent], db: GRDB.Database, nowMicros: Int64, metrics: DatabaseMetrics
+        _ events: [FirehoseEvent], db: GRDB.Database, nowMicros: Int64, database: Database
     ) throws -> [Int64] {
+        let metrics = database.metrics
         guard !events.isEmpty else { return [] }
         let start = ContinuousClock.now
         var seq = try head(db).map { $0 + 1 } ?? nowMicros
@@ -35,6 +37,8 @@ public enum EventLog {
         for event in events {
             let frame = event.frame(seq: seq, timeMicros: nowMicros)
             try statement.execute(arguments: [seq, event.did, event.kind, nowMicros, Data(frame)])
+            database.firehoseFeed.append(
+                StoredEvent(seq: seq, did: event.did, kind: event.kind, timeMicros: nowMicros, frame: frame))
             metrics.firehoseFrameSize.record(frame.count)
             assigned.append(seq)
             seq += 1
@@ -76,15 +80,17 @@ extension Database {
     /// Appends `events` to the firehose log in one transaction, outside any repository change (benchmarks and
     /// tests fill the log with it); returns their sequence numbers.
     public func appendFirehoseEvents(_ events: [FirehoseEvent]) async throws(StorageError) -> [Int64] {
-        let metrics = self.metrics
-        return try await write(kind: "firehose_append") { db in
-            try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), metrics: metrics)
+        try await write(kind: "firehose_append") { db in
+            try EventLog.append(events, db: db, nowMicros: EventLog.nowMicros(), database: self)
         }
     }
 
-    /// Stored events with `seq > after`, oldest first, at most `limit`.
-    public func firehoseEvents(after: Int64, limit: Int) async throws(StorageError) -> [EventLog.StoredEvent] {
-        try await read(kind: "firehose_backfill") { db in
+    /// Stored events with `seq > after`, oldest first, at most `limit`; `kind` labels the read's
+    /// `pds_db_query_duration_seconds` (`firehose_sequencer` for the sequencer's own reads).
+    public func firehoseEvents(
+        after: Int64, limit: Int, kind: String = "firehose_backfill"
+    ) async throws(StorageError) -> [EventLog.StoredEvent] {
+        try await read(kind: kind) { db in
             try Row.fetchAll(
                 db, sql: "SELECT seq, did, kind, time_us, frame FROM firehose_event WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [after, limit]

@@ -298,7 +298,7 @@ extension RepoStore {
         let event = FirehoseEvent.commit(
             repo: did, commit: built.commitCID, rev: rev, since: head.rev, blocks: built.car, ops: tree.ops,
             prevData: head.dataCID)
-        let seq = try EventLog.append([event], db: db, nowMicros: now, metrics: database.metrics)[0]
+        let seq = try EventLog.append([event], db: db, nowMicros: now, database: database)[0]
 
         return CommitOutcome(
             did: did, commitCID: built.commitCID, dataCID: tree.root, rev: rev, seq: seq, applied: applied, releasedBlobs: Array(Set(released)),
@@ -378,7 +378,7 @@ extension RepoStore {
                 blocks: CARWriter.encode(roots: [block.cid], blocks: carBlocks), ops: [], prevData: nil),
             .sync(did: did, blocks: CARWriter.encode(roots: [block.cid], blocks: [carBlocks[0]]), rev: rev),
         ]
-        let seqs = announce ? try EventLog.append(events, db: db, nowMicros: nowMicros, metrics: database.metrics) : []
+        let seqs = announce ? try EventLog.append(events, db: db, nowMicros: nowMicros, database: database) : []
         return (Head(commitCID: block.cid, dataCID: built.root, rev: rev), seqs)
     }
 }

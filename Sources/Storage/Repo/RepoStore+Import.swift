@@ -169,7 +169,7 @@ extension RepoStore {
                 headCID = fresh.commitCID
                 headRev = fresh.rev
                 seq = try EventLog.append(
-                    [.sync(did: did, blocks: fresh.car, rev: fresh.rev)], db: db, nowMicros: now, metrics: self.database.metrics)[0]
+                    [.sync(did: did, blocks: fresh.car, rev: fresh.rev)], db: db, nowMicros: now, database: self.database)[0]
             }
             return ImportOutcome(
                 commitCID: headCID, rev: headRev, created: created, updated: updated, deleted: deleted,

@@ -40,7 +40,7 @@ public enum MetricCatalog {
         .gauge("pds_sqlite_db_bytes", "Size of the SQLite database file, in bytes."),
         .gauge("pds_sqlite_wal_bytes", "Size of the SQLite write-ahead log file, in bytes."),
         .gauge("pds_disk_free_bytes", "Free bytes available to the server on the data directory's file system."),
-        .gauge("pds_work_queue_jobs", "Jobs queued or running on the server's own threads, sampled at scrape, by queue (db_read, repo_commit, repo_prepare, file_work, journal).", labels: ["queue"]),
+        .gauge("pds_work_queue_jobs", "Jobs queued or running on the server's own threads, sampled at scrape, by queue (db_read, repo_commit, repo_prepare, file_work, journal, firehose_inbox).", labels: ["queue"]),
         .histogram("pds_sqlite_checkpoint_duration_seconds", "Duration of SQLite WAL checkpoints, in seconds, by trigger (background: the WAL grew past its threshold, run beside the writer; catchup: the short one commits run after it until the WAL starts over; periodic: the checkpoint service).", labels: ["trigger"], buckets: durationBuckets),
 
         // MARK: Logging, health, systemd

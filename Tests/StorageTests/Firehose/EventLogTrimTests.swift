@@ -53,28 +53,36 @@ struct EventLogTrimTests {
         #expect(try await f.database.firehoseFirst(atOrAfterMicros: time + 1) == nil)
     }
 
-    @Test func commitObserverFiresAfterEventCommitsOnly() async throws {
+    @Test func commitObserverFiresAfterEventCommitsOnlyWithTheirEvents() async throws {
         let f = try await Fixture.make()
         defer { f.close() }
-        let fired = Mutex(0)
+        let fired = Mutex<[[Int64]]>([])
         let database = f.database
-        database.observeFirehoseCommits { fired.withLock { $0 += 1 } }
+        database.observeFirehoseCommits { events in fired.withLock { $0.append(events.map(\.seq)) } }
         let created = try await f.account("a")
-        #expect(fired.withLock { $0 } == 1)
+        #expect(fired.withLock { $0 } == [created.seqs])
         let last = try #require(created.seqs.last)
 
-        // A transaction without events does not fire; a rolled-back one with events does not either.
+        // A transaction without events does not fire; a rolled-back one with events does not either, and its events
+        // do not reach the next commit.
         try await database.write(kind: "test") { db in
             try db.execute(sql: "INSERT INTO server_meta (key, value) VALUES ('x', 'y')")
         }
         _ = try? await database.write(kind: "test") { db in
-            try db.execute(
-                sql: "INSERT INTO firehose_event (seq, did, kind, time_us, frame) VALUES (?, 'did:plc:x', 'identity', 0, x'00')",
-                arguments: [last + 1])
+            _ = try EventLog.append([.identity(did: "did:plc:x", handle: nil)], db: db, nowMicros: 1, database: database)
             throw StorageError(.conflict, "roll back")
         }
-        #expect(fired.withLock { $0 } == 1)
-        try await f.account("b")
-        #expect(fired.withLock { $0 } == 2)
+        #expect(fired.withLock { $0.count } == 1)
+        let second = try await f.account("b")
+        #expect(fired.withLock { $0 } == [created.seqs, second.seqs])
+        #expect(second.seqs.first == last + 1)
+
+        // An event inserted without the event log fires with no events: the listener reads the log.
+        try await database.write(kind: "test") { db in
+            try db.execute(
+                sql: "INSERT INTO firehose_event (seq, did, kind, time_us, frame) VALUES (?, 'did:plc:x', 'identity', 0, x'00')",
+                arguments: [(second.seqs.last ?? 0) + 1])
+        }
+        #expect(fired.withLock { $0.last } == [])
     }
 }

@@ -135,4 +135,59 @@ import Testing
         #expect(sizes == [Double(CommitQueue.maxBatch), Double(40 - CommitQueue.maxBatch)])
         try await RepoStoreTests.expectPosts(Set((0..<40).map { "k\($0)" }), storedIn: "did:plc:q0", f)
     }
+
+    @Test func aCommitRolledBackInItsSavepointTakesItsFirehoseEventsWithIt() async throws {
+        let f = try await StoreFixture.make()
+        defer { f.close() }
+        try await f.account("q0")
+        let database = f.database
+        let delivered = Mutex<[Int64]>([])
+        database.observeFirehoseCommits { events in delivered.withLock { $0 += events.map(\.seq) } }
+
+        let gate = WriterGate()
+        let holder = gate.hold(database)
+        try await gate.waitUntilHeld()
+        // Three commits in one batch; the middle one appends an event and then fails.
+        final class Outcomes: Sendable {
+            let results = Mutex<[Int: Result<CommitOutcome, StorageError>]>([:])
+            func set(_ i: Int, _ result: Result<CommitOutcome, StorageError>) { results.withLock { $0[i] = result } }
+            var all: [Int: Result<CommitOutcome, StorageError>] { results.withLock { $0 } }
+        }
+        let outcomes = Outcomes()
+        let repos = f.repos
+        for i in 0..<3 {
+            if i == 1 {
+                repos.commitQueue.enqueue(
+                    { db in
+                        _ = try EventLog.append([.identity(did: "did:plc:q0", handle: nil)], db: db, nowMicros: 1, database: database)
+                        throw StorageError(.conflict, "fails after its event")
+                    },
+                    completion: { result in outcomes.set(i, result) })
+            } else {
+                Task { [i] in
+                    let result: Result<CommitOutcome, StorageError>
+                    do throws(StorageError) {
+                        result = .success(try await repos.applyWrites(did: "did:plc:q0", writes: [RepoStoreTests.create("k\(i)", "t")]))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    outcomes.set(i, result)
+                }
+                while repos.commitQueue.waitingCount < i + 1 { try await Task.sleep(for: .milliseconds(1)) }
+            }
+        }
+        gate.released.store(true, ordering: .sequentiallyConsistent)
+        try await holder.value
+        while outcomes.all.count < 3 { try await Task.sleep(for: .milliseconds(1)) }
+
+        let results = outcomes.all
+        let first = try #require(try? results[0]?.get())
+        let third = try #require(try? results[2]?.get())
+        #expect((try? results[1]?.get()) == nil)
+        // Only the two stored commits' events reach the listener, with consecutive numbers.
+        #expect(third.seq == first.seq + 1)
+        #expect(delivered.withLock { $0.suffix(2) } == [first.seq, third.seq])
+        let stored = try await database.firehoseEvents(after: first.seq - 1, limit: 10).map(\.seq)
+        #expect(stored == [first.seq, third.seq])
+    }
 }
