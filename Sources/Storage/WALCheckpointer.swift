@@ -164,8 +164,12 @@ final class WALCheckpointer: Sendable {
         if copied { metrics.recordCheckpoint(trigger: .background, duration: ContinuousClock.now - start) }
         state.withLock { state in
             state.running = false
-            // Whether or not the copy worked, the commits from now on catch up until the WAL starts over.
+            // Whether or not the copy worked, the commits from now on catch up until the WAL starts over. They get
+            // the WAL's growth of another threshold to get there before the next background round: under a steady
+            // stream of commits the WAL grows past the round's own mark while the round runs, and starting the next
+            // round at once would leave no commit in between to start the WAL over.
             state.catchingUp = true
+            state.nextBackgroundAt = max(state.nextBackgroundAt, state.lastPages + thresholdPages)
         }
     }
 

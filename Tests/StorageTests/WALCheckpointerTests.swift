@@ -90,4 +90,29 @@ import Testing
         #expect(try await reopened.read(kind: "test") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM filler") } == written)
         try reopened.close()
     }
+
+    @Test func backToBackCommitsStillLetTheWALStartOver() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let threshold = 64
+        let database = try await Storage.Database.open(path: dir.databasePath, logger: testLogger, walCheckpointPages: threshold)
+        try await database.write(kind: "test") { db in
+            try db.execute(sql: "CREATE TABLE filler (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)")
+        }
+        // Commits with no pause between them: the WAL grows past a background round's mark while the round runs
+        // (its copies and syncs take longer than 20 commits). The commits after the round still get their window to
+        // catch up and start the WAL over before the next round begins.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for index in 0..<400 { try await Self.insert(database, writer * 1_000 + index) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let state = database.checkpointer.snapshot
+        #expect(state.restarts >= 10, "the WAL started over \(state.restarts) times")
+        #expect(state.maxPages < 16 * threshold, "the WAL grew to \(state.maxPages) pages")
+        try database.close()
+    }
 }
