@@ -312,7 +312,7 @@ def database():
     d.panel("Database and WAL size", "Size of the SQLite database file and its write-ahead log (alert PDSWALGrowing).", "bytes",
             [(f"pds_sqlite_db_bytes{{{I}}}", "database {{instance}}"),
              (f"pds_sqlite_wal_bytes{{{I}}}", "WAL {{instance}}")])
-    d.panel("WAL checkpoint duration", "p99 duration of WAL checkpoints by trigger: background (beside the writer, when the WAL grew by 1000 pages), catchup (inside a commit, until the WAL starts over: this one delays commits), periodic (the 60 s service).", "s",
+    d.panel("WAL checkpoint duration", "p99 duration of WAL checkpoints by trigger: background (beside the writer, when the WAL grew by 500 pages), catchup (inside a commit, until the WAL starts over: this one delays commits), periodic (the 60 s service).", "s",
             [(quantile(0.99, "pds_sqlite_checkpoint_duration_seconds", by="trigger"), "p99 {{trigger}}")])
     d.panel("WAL checkpoints", "Checkpoints per second by trigger; many catch-ups per background checkpoint mean readers keep the WAL from starting over.", "short",
             [(rate("pds_sqlite_checkpoint_duration_seconds_count", by="trigger"), "{{trigger}}")])

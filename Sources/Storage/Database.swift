@@ -103,8 +103,10 @@ public final class Database: Sendable {
     static let writerCacheKiB = 32 * 1024
 
     /// WAL growth, in pages, that starts a checkpoint beside the writer (``WALCheckpointer``; SQLite's own automatic
-    /// checkpoint, turned off on the writer, uses the same 1000).
-    public static let walCheckpointPages = 1000
+    /// checkpoint, turned off on the writer, would use 1000). Each round ends with a catch-up inside a commit whose
+    /// length grows with the round's size: at 500 the createRecord p99 at 16 clients was 13.5-13.8 ms against
+    /// 14.8-15.8 ms at 1000, for the same throughput (three alternating runs each).
+    public static let walCheckpointPages = 500
 
     // MARK: Access
 
