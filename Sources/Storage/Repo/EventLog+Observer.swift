@@ -7,21 +7,20 @@ extension Database {
     /// keep it short and non-blocking. The events are empty when they were inserted some other way: read them from
     /// the log then. The observer stays registered for the life of the database.
     public func observeFirehoseCommits(_ onCommit: @escaping @Sendable ([EventLog.StoredEvent]) -> Void) {
-        firehoseFeed.startListening()
-        pool.add(transactionObserver: FirehoseCommitObserver(feed: firehoseFeed, onCommit: onCommit), extent: .databaseLifetime)
+        if firehoseFeed.addListener(onCommit) {
+            pool.add(transactionObserver: FirehoseCommitObserver(feed: firehoseFeed), extent: .databaseLifetime)
+        }
     }
 }
 
-/// A GRDB transaction observer that notices inserts into `firehose_event` and reports their commit, with the
-/// events the feed kept for the transaction.
+/// A GRDB transaction observer that notices inserts into `firehose_event` and reports their commit to the feed's
+/// listeners, with the events the feed kept for the transaction.
 final class FirehoseCommitObserver: TransactionObserver, Sendable {
     private let feed: FirehoseFeed
-    private let onCommit: @Sendable ([EventLog.StoredEvent]) -> Void
     private let pending = Mutex(false)
 
-    init(feed: FirehoseFeed, onCommit: @escaping @Sendable ([EventLog.StoredEvent]) -> Void) {
+    init(feed: FirehoseFeed) {
         self.feed = feed
-        self.onCommit = onCommit
     }
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
@@ -39,8 +38,7 @@ final class FirehoseCommitObserver: TransactionObserver, Sendable {
             defer { value = false }
             return value
         }
-        let events = feed.takeCommitted()
-        if fire { onCommit(events) }
+        if fire { feed.deliverCommitted() } else { feed.discardAll() }
     }
 
     func databaseDidRollback(_ db: GRDB.Database) {

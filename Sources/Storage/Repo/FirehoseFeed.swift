@@ -8,22 +8,27 @@ import Synchronization
 /// at a rollback. A commit of a group commit that fails rolls back its savepoint only: ``CommitQueue`` then drops
 /// what that commit appended (``discard(from:)``). Everything runs on the writer's thread, in commit order.
 final class FirehoseFeed: Sendable {
+    typealias Listener = @Sendable ([EventLog.StoredEvent]) -> Void
+
     private struct State {
-        var listening = false
+        var listeners: [Listener] = []
         var pending: [EventLog.StoredEvent] = []
     }
 
     private let state = Mutex(State())
 
-    /// From now on appended events are kept for the listener.
-    func startListening() {
-        state.withLock { $0.listening = true }
+    /// Adds a listener; from now on appended events are kept for the listeners. True for the first one.
+    func addListener(_ listener: @escaping Listener) -> Bool {
+        state.withLock { state in
+            state.listeners.append(listener)
+            return state.listeners.count == 1
+        }
     }
 
     /// Keeps `event`, appended in the open transaction (nothing when nobody listens).
     func append(_ event: EventLog.StoredEvent) {
         state.withLock { state in
-            if state.listening { state.pending.append(event) }
+            if !state.listeners.isEmpty { state.pending.append(event) }
         }
     }
 
@@ -37,12 +42,14 @@ final class FirehoseFeed: Sendable {
         }
     }
 
-    /// The events of the transaction that just committed, oldest first; the feed starts empty again.
-    func takeCommitted() -> [EventLog.StoredEvent] {
-        state.withLock { state in
+    /// Passes the events of the transaction that just committed (oldest first) to every listener; the feed starts
+    /// empty again.
+    func deliverCommitted() {
+        let (events, listeners) = state.withLock { state in
             defer { state.pending = [] }
-            return state.pending
+            return (state.pending, state.listeners)
         }
+        for listener in listeners { listener(events) }
     }
 
     /// Drops everything (the transaction was rolled back).

@@ -59,6 +59,9 @@ struct EventLogTrimTests {
         let fired = Mutex<[[Int64]]>([])
         let database = f.database
         database.observeFirehoseCommits { events in fired.withLock { $0.append(events.map(\.seq)) } }
+        // A second listener gets the same calls.
+        let alsoFired = Mutex<[[Int64]]>([])
+        database.observeFirehoseCommits { events in alsoFired.withLock { $0.append(events.map(\.seq)) } }
         let created = try await f.account("a")
         #expect(fired.withLock { $0 } == [created.seqs])
         let last = try #require(created.seqs.last)
@@ -84,5 +87,6 @@ struct EventLogTrimTests {
                 arguments: [(second.seqs.last ?? 0) + 1])
         }
         #expect(fired.withLock { $0.last } == [])
+        #expect(alsoFired.withLock { $0 } == fired.withLock { $0 })
     }
 }
