@@ -58,14 +58,6 @@ final class CommitQueue: Sendable {
     /// Commits waiting plus those of the transaction being applied.
     var jobs: Int { state.withLock { $0.waiting.count + $0.applying } }
 
-    /// Applies `request` and returns its outcome once the transaction holding it has committed.
-    func commit(_ request: @escaping Request) async throws(StorageError) -> CommitOutcome {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<CommitOutcome, StorageError>, Never>) in
-            enqueue(request) { continuation.resume(returning: $0) }
-        }
-        return try result.get()
-    }
-
     /// Queues `request` for the writer without waiting: `completion` gets its outcome, on the writer thread, once the
     /// transaction holding it has committed. Callable from any thread (the commit preparation queue hands prepared
     /// commits over this way, without a hop back to the caller's event loop).
