@@ -50,6 +50,10 @@ final class WALCheckpointer: Sendable {
         /// Times the WAL was seen to start over, and the largest WAL seen (pages): for tests.
         var restarts = 0
         var maxPages = 0
+        /// Background rounds started, and those of them that started while the commits were still catching up after
+        /// the previous round (the WAL had not started over in between: a reader held it, or nothing let it): tests.
+        var backgroundRounds = 0
+        var roundsBeforeRestart = 0
 
         init(threshold: Int) { nextBackgroundAt = threshold }
     }
@@ -69,6 +73,8 @@ final class WALCheckpointer: Sendable {
         state.withLock { state in
             state.restarts = 0
             state.maxPages = state.lastPages
+            state.backgroundRounds = 0
+            state.roundsBeforeRestart = 0
         }
     }
 
@@ -113,6 +119,8 @@ final class WALCheckpointer: Sendable {
             state.maxPages = max(state.maxPages, pages)
             guard !state.closed, !state.running else { return .nothing }
             if pages >= state.nextBackgroundAt {
+                state.backgroundRounds += 1
+                if state.catchingUp { state.roundsBeforeRestart += 1 }
                 state.running = true
                 state.catchingUp = false
                 state.nextBackgroundAt = pages + thresholdPages
