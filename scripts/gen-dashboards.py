@@ -197,6 +197,10 @@ def overview():
             [(rate("pds_plc_requests_total", by="op, result"), "{{op}} {{result}}")])
     d.panel("PLC directory latency p99", "p99 duration of PLC directory requests, by operation.", "s",
             [(quantile(0.99, "pds_plc_request_duration_seconds", by="op"), "{{op}}")])
+    d.panel("Forwarded XRPC calls", "Calls forwarded to the AppView and other services per second, by service and result (unreachable and upstream_error: the service is failing).", "reqps",
+            [(rate("pds_proxy_requests_total", by="service, result"), "{{service}} {{result}}")])
+    d.panel("Forwarded call latency p99", "p99 time until the forwarded call's answer head, by service.", "s",
+            [(quantile(0.99, "pds_proxy_request_duration_seconds", by="service"), "{{service}}")])
     d.panel("Identity resolution", "DID and handle resolutions per second by method and result, and their p99 duration.", "short",
             [(rate("pds_identity_resolve_duration_seconds_count", by="method, result"), "{{method}} {{result}} /s"),
              (quantile(0.99, "pds_identity_resolve_duration_seconds", by="method"), "p99 seconds {{method}}")])

@@ -1,4 +1,5 @@
 import Foundation
+import Endpoints
 import Logging
 import Testing
 
@@ -115,6 +116,10 @@ import Testing
         (nil, [:], [.logLevel: "loud"], "--log-level: must be one of"),
         (nil, [:], [.hostname: ""], "--hostname: must be a lower-case DNS name"),
         ("[secrets]\nadmin_password = \"\"", [:], [:], "secrets.admin_password ("),
+        (nil, ["PDS_BSKY_APP_VIEW_URL": "api.example.com"], [:], "PDS_BSKY_APP_VIEW_URL: must be an http(s) URL or 'none'"),
+        (nil, ["PDS_BSKY_APP_VIEW_URL": "https://appview.example.com"], [:], "PDS_BSKY_APP_VIEW_URL: is not the default (https://api.bsky.app), so PDS_BSKY_APP_VIEW_DID must be set"),
+        (nil, ["PDS_BSKY_APP_VIEW_DID": "did:web:appview.example.com"], [:], "PDS_BSKY_APP_VIEW_DID: is set but PDS_BSKY_APP_VIEW_URL is not"),
+        (nil, ["PDS_REPORT_SERVICE_URL": "https://mod.example.com", "PDS_REPORT_SERVICE_DID": "did:example:x"], [:], "PDS_REPORT_SERVICE_DID: must be a did:plc or did:web"),
     ]
 
     @Test(arguments: 0..<badInputs.count)
@@ -223,6 +228,22 @@ import Testing
         #expect(error?.message.contains("server.port") == true)
     }
 
+    @Test func proxyTargetsDefaultToBlueskysOnAPublicHostNameOnly() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let local = try load(in: dir).config
+        #expect(local.effectiveAppView == nil && local.effectiveReportService == nil)
+        let publicHost = try load(environment: ["PDS_HOSTNAME": "pds.example.com"], in: dir).config
+        #expect(publicHost.effectiveAppView == ProxySettings.Service(url: "https://api.bsky.app", did: "did:web:api.bsky.app"))
+        #expect(publicHost.effectiveReportService == ProxySettings.Service(url: "https://mod.bsky.app", did: "did:plc:ar7c4by46qjdydhdevvrndac"))
+        let off = try load(environment: ["PDS_HOSTNAME": "pds.example.com", "PDS_BSKY_APP_VIEW_URL": "none", "PDS_REPORT_SERVICE_URL": "none"], in: dir).config
+        #expect(off.effectiveAppView == nil && off.effectiveReportService == nil)
+        let own = try load(
+            file: "[proxy]\napp_view_url = \"http://127.0.0.1:3000/\"\napp_view_did = \"did:web:appview.internal\"", in: dir
+        ).config
+        #expect(own.effectiveAppView == ProxySettings.Service(url: "http://127.0.0.1:3000", did: "did:web:appview.internal"))
+    }
+
     @Test func everyKeyHasAValueRendererAndUniqueNames() {
         var config = PDSConfig()
         config.jwtSecret = "x"
@@ -233,6 +254,7 @@ import Testing
         config.termsOfServiceURL = "https://x"
         config.rateLimitBypassKey = "x"
         config.backupDirectory = "/x"
+        config.hostname = "pds.example.com"
         for key in ConfigKey.all {
             #expect(config.value(for: key) != nil, "\(key.toml) has no value renderer")
         }

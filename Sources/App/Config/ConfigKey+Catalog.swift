@@ -58,6 +58,20 @@ extension ConfigKey {
         "identity.did_plc_url", env: "PDS_DID_PLC_URL", kind: .string, default: "https://plc.directory",
         help: "PLC directory used to create and resolve did:plc identities.")
 
+    static let appViewURL = ConfigKey(
+        "proxy.app_view_url", env: "PDS_BSKY_APP_VIEW_URL", kind: .string, default: "https://api.bsky.app (none on localhost)",
+        help: "AppView that XRPC methods without a local handler are forwarded to, with a service token ('none': no forwarding).")
+    static let appViewDID = ConfigKey(
+        "proxy.app_view_did", env: "PDS_BSKY_APP_VIEW_DID", kind: .string, default: "did:web:api.bsky.app (for the default URL)",
+        help: "DID of that AppView (the tokens' audience); needed when the URL is not the default.")
+    static let reportServiceURL = ConfigKey(
+        "proxy.report_service_url", env: "PDS_REPORT_SERVICE_URL", kind: .string, default: "https://mod.bsky.app (none on localhost)",
+        help: "Moderation service that com.atproto.moderation.createReport is forwarded to ('none': to the AppView).")
+    static let reportServiceDID = ConfigKey(
+        "proxy.report_service_did", env: "PDS_REPORT_SERVICE_DID", kind: .string,
+        default: "did:plc:ar7c4by46qjdydhdevvrndac (for the default URL)",
+        help: "DID of that moderation service; needed when the URL is not the default.")
+
     static let crawlers = ConfigKey(
         "firehose.crawlers", env: "PDS_CRAWLERS", kind: .stringList, default: "(none)",
         help: "Relays asked to crawl this PDS (env: comma separated URLs), e.g. https://bsky.network.")
@@ -114,6 +128,7 @@ extension ConfigKey {
         dataDirectory, diskFreeFloorBytes,
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
+        appViewURL, appViewDID, reportServiceURL, reportServiceDID,
         crawlers, firehoseRetentionHours, firehoseOutboxEvents, blobGCGraceHours,
         backupDirectory, backupIntervalHours, backupKeep,
         rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,

@@ -21,6 +21,10 @@ extension PDSConfig {
         case .adminPassword: adminPassword.map(TOMLValue.string)
         case .plcRotationKey: plcRotationKeyHex.map(TOMLValue.string)
         case .didPLCURL: .string(didPLCURL)
+        case .appViewURL: .string(effectiveAppView?.url ?? "none")
+        case .appViewDID: effectiveAppView.map { .string($0.did) }
+        case .reportServiceURL: .string(effectiveReportService?.url ?? "none")
+        case .reportServiceDID: effectiveReportService.map { .string($0.did) }
         case .crawlers: .stringArray(crawlers)
         case .firehoseRetentionHours: .integer(firehoseRetentionHours)
         case .firehoseOutboxEvents: .integer(firehoseOutboxEvents)

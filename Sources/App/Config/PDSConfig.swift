@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ATProto
+import Endpoints
 import Logging
 
 /// The effective, validated configuration of `pds` (see ``ConfigKey`` for every setting).
@@ -28,6 +29,15 @@ struct PDSConfig: Sendable, Equatable {
     var plcRotationKeyHex: String?
 
     var didPLCURL = "https://plc.directory"
+
+    /// Proxy targets as configured: nil URL means the default (Bluesky's on a public host name, none on
+    /// localhost), "none" means none.
+    var appViewURL: String?
+    var appViewDID: String?
+    var reportServiceURL: String?
+    var reportServiceDID: String?
+    static let defaultAppView = ProxySettings.Service(url: "https://api.bsky.app", did: "did:web:api.bsky.app")
+    static let defaultReportService = ProxySettings.Service(url: "https://mod.bsky.app", did: "did:plc:ar7c4by46qjdydhdevvrndac")
 
     var crawlers: [String] = []
     var firehoseRetentionHours = 72
@@ -120,6 +130,9 @@ struct PDSConfig: Sendable, Equatable {
         }
 
         if let value = try Self.url(.didPLCURL, sources) { didPLCURL = value }
+        (appViewURL, appViewDID) = try Self.proxyService(.appViewURL, .appViewDID, default: Self.defaultAppView, sources)
+        (reportServiceURL, reportServiceDID) = try Self.proxyService(
+            .reportServiceURL, .reportServiceDID, default: Self.defaultReportService, sources)
         if let value = sources.stringList(.crawlers) {
             for crawler in value where !Self.isHTTPURL(crawler) {
                 throw sources.problem(.crawlers, "each crawler must be an http(s) URL, got '\(crawler)'")
@@ -180,6 +193,40 @@ struct PDSConfig: Sendable, Equatable {
     /// `http://localhost:<port>` for localhost, else `https://<hostname>` (as the reference PDS).
     var publicURL: String {
         hostname == "localhost" ? "http://localhost:\(port)" : "https://\(hostname)"
+    }
+
+    /// The AppView methods without a local handler go to (nil: none).
+    var effectiveAppView: ProxySettings.Service? { Self.effective(appViewURL, appViewDID, Self.defaultAppView, hostname) }
+    /// The service createReport goes to (nil: the AppView's default).
+    var effectiveReportService: ProxySettings.Service? {
+        Self.effective(reportServiceURL, reportServiceDID, Self.defaultReportService, hostname)
+    }
+
+    static func effective(
+        _ url: String?, _ did: String?, _ fallback: ProxySettings.Service, _ hostname: String
+    ) -> ProxySettings.Service? {
+        guard let url else { return hostname == "localhost" ? nil : fallback }
+        if url == "none" { return nil }
+        return ProxySettings.Service(url: url, did: did ?? fallback.did)
+    }
+
+    /// Reads a proxy service's URL and DID: the URL is an http(s) URL or `none`; a URL other than the default needs
+    /// its DID; a DID must be an atproto DID and comes with a URL.
+    static func proxyService(
+        _ urlKey: ConfigKey, _ didKey: ConfigKey, default fallback: ProxySettings.Service, _ sources: ConfigSources
+    ) throws(ConfigError) -> (String?, String?) {
+        let url = sources.string(urlKey)
+        let did = sources.string(didKey)
+        if let url, url != "none", !isHTTPURL(url) {
+            throw sources.problem(urlKey, "must be an http(s) URL or 'none', got '\(url)'")
+        }
+        if let did {
+            guard AtprotoDID.isValid(did) else { throw sources.problem(didKey, "must be a did:plc or did:web, got '\(did)'") }
+            guard let url, url != "none" else { throw sources.problem(didKey, "is set but \(urlKey.env) is not") }
+        } else if let url, url != "none", ProxySettings.Service(url: url, did: "").url != fallback.url {
+            throw sources.problem(urlKey, "is not the default (\(fallback.url)), so \(didKey.env) must be set too")
+        }
+        return (url, did)
     }
 
     // MARK: Validation helpers

@@ -212,7 +212,8 @@ struct PDSServer {
             termsOfServiceURL: config.termsOfServiceURL,
             shutdownGracePeriod: .seconds(config.shutdownGraceSeconds),
             acceptingRepoImports: config.acceptingRepoImports,
-            maxRepoImportBytes: config.maxRepoImportSize)
+            maxRepoImportBytes: config.maxRepoImportSize,
+            proxy: ProxySettings(appView: config.effectiveAppView, reportService: config.effectiveReportService))
         settings.handlersOnConnectionLoop = PDSCommand.tasksOnEventLoops
         return settings
     }

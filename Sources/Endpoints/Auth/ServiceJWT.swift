@@ -168,9 +168,9 @@ public enum ServiceJWT {
 }
 
 /// atproto's DID rules for service-auth audiences and issuers (the reference's `@atproto/did`).
-enum AtprotoDID {
+public enum AtprotoDID {
     /// A `did:plc` (24 base32 characters) or a `did:web` without a path, with a port only for localhost.
-    static func isValid(_ did: String) -> Bool {
+    public static func isValid(_ did: String) -> Bool {
         if did.hasPrefix("did:plc:") {
             let id = did.utf8.dropFirst("did:plc:".count)
             return id.count == 24 && id.allSatisfy { (0x61...0x7A).contains($0) || (0x32...0x37).contains($0) }
@@ -183,7 +183,7 @@ enum AtprotoDID {
     }
 
     /// An atproto DID followed by `#` and a non-empty fragment without another `#`.
-    static func isValidReference(_ value: String) -> Bool {
+    public static func isValidReference(_ value: String) -> Bool {
         guard let hash = value.firstIndex(of: "#") else { return false }
         let fragment = value[value.index(after: hash)...]
         return !fragment.isEmpty && !fragment.contains("#") && isValid(String(value[..<hash]))

@@ -67,7 +67,12 @@ func buildRouter(
     if let services = dependencies.services {
         router.add(middleware: RateLimitMiddleware(limiter: services.rateLimiter, knownNSIDs: Set(xrpc.registeredNSIDs)))
     }
-    XRPCRoutes.add(to: router, dispatcher: xrpc.makeDispatcher())
+    let proxy = dependencies.services.map {
+        ServiceProxy(
+            settings: settings.proxy, services: $0, maxRequestBodyBytes: settings.maxRequestBodyBytes,
+            metricsFactory: dependencies.metrics.factory)
+    }
+    XRPCRoutes.add(to: router, dispatcher: xrpc.makeDispatcher(proxy: proxy))
     return router
 }
 

@@ -8,6 +8,8 @@ public struct ServerSettings: Sendable {
     public var port: Int
     /// `"https://<hostname>"`, or `"http://localhost:<port>"` in development.
     public var publicURL: String
+    /// Where XRPC methods without a local handler are forwarded (``ServiceProxy``).
+    public var proxy: ProxySettings
     /// The service DID, `"did:web:<hostname>"` by default.
     public var serviceDID: String
     public var version: String
@@ -62,8 +64,10 @@ public struct ServerSettings: Sendable {
         healthCacheTTL: Duration = .seconds(1),
         banner: String? = nil,
         acceptingRepoImports: Bool = true,
-        maxRepoImportBytes: Int = 104_857_600
+        maxRepoImportBytes: Int = 104_857_600,
+        proxy: ProxySettings = ProxySettings()
     ) {
+        self.proxy = proxy
         self.hostname = hostname
         self.bindAddress = bindAddress
         self.port = port

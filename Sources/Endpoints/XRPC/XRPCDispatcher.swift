@@ -2,12 +2,16 @@ import Hummingbird
 
 /// Serves `/xrpc/<nsid>` from the registered methods, with the reference's errors for the rest:
 /// an invalid NSID is 400 `InvalidRequest` ("invalid xrpc path"), an unknown NSID 501
-/// `MethodNotImplemented`, a query called with POST or a procedure with GET 400 `InvalidRequest`.
+/// `MethodNotImplemented` (unless ``ServiceProxy`` forwards it: an `atproto-proxy` header or a configured
+/// AppView), a query called with POST or a procedure with GET 400 `InvalidRequest`.
 struct XRPCDispatcher: Sendable {
     let methods: [String: XRPCMethod]
+    var proxy: ServiceProxy? = nil
 
     /// The metrics label of unknown or invalid XRPC paths.
     static let unknownRoute = "other"
+    /// The metrics label of forwarded XRPC calls.
+    static let proxiedRoute = "proxied"
 
     func respond(to request: Request, context: PDSRequestContext) async throws -> Response {
         guard let nsid = NSIDPath.nsid(fromPath: request.uri.path) else {
@@ -15,6 +19,10 @@ struct XRPCDispatcher: Sendable {
             throw XRPCError.invalidRequest("invalid xrpc path")
         }
         guard let method = methods[nsid] else {
+            if let proxy, proxy.hasTarget(for: request, nsid: nsid) {
+                context.setRoute(Self.proxiedRoute)
+                return try await proxy.forward(request, nsid: nsid)
+            }
             context.setRoute(Self.unknownRoute)
             throw XRPCError.methodNotImplemented(nsid)
         }

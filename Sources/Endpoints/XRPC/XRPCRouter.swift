@@ -59,7 +59,7 @@ public final class XRPCRouter {
     }
 
     /// An immutable snapshot for serving.
-    func makeDispatcher() -> XRPCDispatcher {
-        XRPCDispatcher(methods: methods)
+    func makeDispatcher(proxy: ServiceProxy? = nil) -> XRPCDispatcher {
+        XRPCDispatcher(methods: methods, proxy: proxy)
     }
 }

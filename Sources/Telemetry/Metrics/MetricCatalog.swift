@@ -89,6 +89,8 @@ public enum MetricCatalog {
         .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),
         .counter("pds_plc_requests_total", "Requests to the PLC directory, by op (read, submit) and result.", labels: ["op", "result"]),
         .histogram("pds_plc_request_duration_seconds", "Duration of PLC directory requests (each attempt), by op (read, submit), in seconds.", labels: ["op"], buckets: durationBuckets),
+        .counter("pds_proxy_requests_total", "XRPC calls forwarded to another service, by service (appview, report, a well-known atproto-proxy service id, other, unresolved) and result (ok, client_error, upstream_error, unreachable, timeout, refused).", labels: ["service", "result"]),
+        .histogram("pds_proxy_request_duration_seconds", "Duration of forwarded XRPC calls until the answer's head, by service, in seconds.", labels: ["service"], buckets: durationBuckets),
         .counter("pds_auth_attempts_total", "Authentication attempts, by method and result.", labels: ["method", "result"]),
         .counter("pds_rate_limit_rejections_total", "Requests rejected by rate limits, by limiter and route (XRPC NSID).", labels: ["limiter", "route"]),
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown); counted at start and after every account change.", labels: ["status"]),

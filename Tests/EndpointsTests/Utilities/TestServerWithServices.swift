@@ -41,16 +41,19 @@ final class TestServerWithServices: Sendable {
     ///   - settings: the server settings (default: `pds.example.com`, handles under `.pds.example.com`).
     ///   - rateLimits: rate-limit settings (default: off).
     ///   - scryptCost: the password hashing cost.
+    ///   - didWebURL: where did:web documents are fetched from (default: https://<host>/.well-known/did.json).
     init(
         settings: ServerSettings = TestServerWithServices.defaultSettings(),
         rateLimits: RateLimitSettings = .disabled,
-        scryptCost: PasswordHasher.Cost = TestServerWithServices.testScryptCost
+        scryptCost: PasswordHasher.Cost = TestServerWithServices.testScryptCost,
+        didWebURL: (@Sendable (String) -> String)? = nil
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "endpoints-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.settings = settings
-        metrics = TelemetryMetrics()
+        let metrics = TelemetryMetrics()
+        self.metrics = metrics
         health = HealthRegistry(metricsFactory: metrics.factory)
         logs = LogCapture()
         database = try await Storage.Database.open(
@@ -65,7 +68,12 @@ final class TestServerWithServices: Sendable {
             metricsFactory: metrics.factory,
             rateLimits: rateLimits,
             passwords: PasswordHasher(cost: scryptCost),
-            logger: logs.logger())
+            logger: logs.logger(),
+            didResolver: didWebURL.map { url in
+                DIDResolver(
+                    settings: DIDResolver.Settings(didWebURL: url), plc: HTTPPLCClient(metricsFactory: metrics.factory),
+                    metricsFactory: metrics.factory)
+            })
     }
 
     static func defaultSettings() -> ServerSettings {
