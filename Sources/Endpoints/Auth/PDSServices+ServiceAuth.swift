@@ -27,6 +27,37 @@ extension PDSServices {
         }
     }
 
+    /// The reference's `authorization()` with user service auth, for `uploadBlob`: an access token as
+    /// ``requireAccess(_:allowTakendown:allowDeactivated:level:)`` takes it, or a `Bearer` inter-service JWT with an
+    /// `lxm` claim (the Bluesky video service uploads with the token the account's app got from getServiceAuth:
+    /// `aud` this server, `lxm` `nsid`, `iss` a local account). Such a caller has the app-password scope; its
+    /// account must exist here (403 `AccountNotFound`) and not be taken down (401 `AccountTakedown`).
+    public func requireAccessOrUserServiceAuth(
+        _ request: Request, nsid: String, allowDeactivated: Bool = false
+    ) async throws(XRPCError) -> AuthenticatedAccount {
+        guard case .bearer(let token)? = try? AuthorizationHeader.parse(request.headers[.authorization]),
+            let parsed = try? ServiceJWT.parse(token), parsed.typ != "at+jwt", parsed.claims.lxm != nil
+        else {
+            return try await requireAccess(request, allowDeactivated: allowDeactivated)
+        }
+        let claims: ServiceJWT.Claims
+        do {
+            claims = try await serviceAuth.verify(token, lxm: nsid)
+        } catch {
+            authMetrics.record(.service, Self.serviceAuthResult(for: error))
+            logger.debug("service auth refused", metadata: ["nsid": "\(nsid)", "error_code": "\(error.code.rawValue)"])
+            throw error
+        }
+        guard !claims.iss.contains("#") else {
+            authMetrics.record(.service, .invalid)
+            throw XRPCError.authenticationRequired("jwt iss must be an account DID", code: "BadJwtIss")
+        }
+        let account = try await checkedAccount(
+            did: claims.iss, method: .service, allowTakendown: false, allowDeactivated: allowDeactivated)
+        authMetrics.record(.service, .ok)
+        return AuthenticatedAccount(did: claims.iss, scope: .appPass, appPasswordName: nil, account: account)
+    }
+
     /// The `result` label of a refused service token: `expired`, `invalid` (malformed, forged, wrong audience,
     /// method or issuer, replayed) or `failed` (the issuer could not be resolved).
     static func serviceAuthResult(for error: XRPCError) -> AuthMetrics.Result {

@@ -6,11 +6,13 @@ import Storage
 /// `com.atproto.repo.uploadBlob` (PDS-REFERENCE §6): the body is streamed to a temp file while hashed and
 /// counted (over ``ServerSettings/blobUploadLimit`` → 413 without buffering), its type sniffed from the first
 /// bytes (else the `Content-Type`, else `application/octet-stream`), then stored as a temporary upload until a
-/// record references it.
+/// record references it. Auth: an access token, or a service JWT from the account for this method (the video
+/// service's uploads).
 enum UploadBlob {
     static func add(to xrpc: XRPCRouter, services: PDSServices, store: any BlobStore, settings: ServerSettings, metrics: BlobMetrics) {
         xrpc.procedure("com.atproto.repo.uploadBlob") { request, _ in
-            let caller = try await services.requireAccess(request, allowDeactivated: true)
+            let caller = try await services.requireAccessOrUserServiceAuth(
+                request, nsid: "com.atproto.repo.uploadBlob", allowDeactivated: true)
             let limit = settings.blobUploadLimit
             if let declared = request.headers[.contentLength] {
                 guard let length = Int(declared), length >= 0 else { throw XRPCError.invalidRequest("invalid content-length") }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Storage
 import Synchronization
 import Testing
 
@@ -372,6 +373,46 @@ struct ServiceAuthTests {
             #expect(harness.sample("pds_auth_attempts_total", labels: ["method": "service", "result": "invalid"]) == 1)
             #expect(harness.sample("pds_auth_attempts_total", labels: ["method": "service", "result": "expired"]) == 1)
             #expect(try await harness.accountCount() == 0)
+        }
+    }
+}
+
+extension ServiceAuthTests {
+    @Test("uploadBlob takes a service JWT from a local account for uploadBlob (the video service's uploads)")
+    func uploadBlobWithServiceAuth() async throws {
+        try await AccountsHarness.with(withBlobs: true) { harness in
+            let issuer = try await TestIssuer.register(in: harness)
+            try await harness.services.accounts.create(
+                AccountStore.NewAccount(
+                    did: issuer.did, handle: "video.pds.example.com", email: "video@example.com", passwordScrypt: nil,
+                    signingKey: K256PrivateKey()))
+            let stranger = try await TestIssuer.register(in: harness)
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)
+            let uri = "/xrpc/com.atproto.repo.uploadBlob"
+            @Sendable func upload(_ client: any TestClientProtocol, _ token: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: uri, method: .post, headers: [.contentType: "image/png", .authorization: "Bearer \(token)"],
+                    body: ByteBuffer(bytes: png))
+            }
+            try await harness.test { client in
+                let ok = try await upload(client, try issuer.token(aud: harness.settings.serviceDID, lxm: "com.atproto.repo.uploadBlob"))
+                #expect(ok.status == .ok)
+                let blob = AccountsHarness.object(ok)["blob"] as? [String: Any]
+                #expect(blob?["mimeType"] as? String == "image/png" && blob?["size"] as? Int == png.count)
+                let wrongMethod = try await upload(client, try issuer.token(aud: harness.settings.serviceDID, lxm: "com.atproto.repo.createRecord"))
+                #expect(wrongMethod.status == .unauthorized)
+                #expect(AccountsHarness.object(wrongMethod)["error"] as? String == "BadJwtLexiconMethod")
+                let wrongAudience = try await upload(client, try issuer.token(aud: "did:web:video.bsky.app", lxm: "com.atproto.repo.uploadBlob"))
+                #expect(AccountsHarness.object(wrongAudience)["error"] as? String == "BadJwtAudience")
+                let notHere = try await upload(client, try stranger.token(aud: harness.settings.serviceDID, lxm: "com.atproto.repo.uploadBlob"))
+                #expect(notHere.status == .forbidden)
+                #expect(AccountsHarness.object(notHere)["error"] as? String == "AccountNotFound")
+            }
+            #expect(harness.sample("pds_auth_attempts_total", labels: ["method": "service", "result": "ok"]) == 1)
+            let stored = try await harness.database.read(kind: "test") { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blob WHERE did = ?", arguments: [issuer.did])
+            }
+            #expect(stored == 1)
         }
     }
 }
