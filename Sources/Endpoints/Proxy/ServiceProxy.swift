@@ -51,8 +51,8 @@ public struct ProxySettings: Sendable {
 
 /// The catch-all for XRPC methods this PDS does not serve itself (the reference's `pipethrough.ts` proxy handler).
 ///
-/// 1. Only GET, HEAD and POST; the reference's protected methods (account management) are never forwarded
-///    (400 `InvalidToken` "Bad token method").
+/// 1. Only GET, HEAD and POST; the reference's protected methods (account management) are never forwarded: the
+///    ones without a local handler here (the email flows) are 501 `MethodNotImplemented`.
 /// 2. The caller needs an access token (app passwords too); chat methods and createAccount need a full session or
 ///    a privileged app password.
 /// 3. The target is the `atproto-proxy` header's `did#serviceId` (resolved through the DID document, whose
@@ -141,7 +141,9 @@ public struct ServiceProxy: Sendable {
         }
         let method = nsid.lowercased()
         if ServiceAuthRoutes.protectedMethods.contains(method) {
-            throw XRPCError.invalidRequest("Bad token method", code: .invalidToken)
+            // Account management belongs to the account's own PDS: never forwarded. Those this server serves have
+            // local handlers; the rest (the email flows) it does not implement.
+            throw XRPCError.methodNotImplemented(nsid)
         }
         let caller = try await services.requireAccess(request)
         if ServiceAuthRoutes.privilegedMethods.contains(method), !AccessLevel.privileged.allows(caller.scope) {

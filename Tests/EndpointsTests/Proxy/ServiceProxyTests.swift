@@ -220,12 +220,12 @@ import Testing
             let anonymous = try await client.execute(uri: "/xrpc/app.bsky.actor.getProfile?actor=x", method: .get)
             #expect(anonymous.status == .unauthorized)
             #expect(Self.error(anonymous).0 == "AuthMissing")
-            // Account management is never proxied (the reference's protected methods).
+            // Account management is never proxied (the reference's protected methods); this server has no email flows.
             let protected = try await client.execute(
-                uri: "/xrpc/com.atproto.admin.sendEmail", method: .post,
+                uri: "/xrpc/com.atproto.server.requestEmailConfirmation", method: .post,
                 headers: TestServerWithServices.json(TestServerWithServices.bearer(appPassword.accessJwt)), body: ByteBuffer(string: "{}"))
-            #expect(protected.status == .badRequest)
-            #expect(Self.error(protected) == ("InvalidToken", "Bad token method"))
+            #expect(protected.status == .notImplemented)
+            #expect(Self.error(protected).0 == "MethodNotImplemented")
             // Chat needs a full session or a privileged app password.
             let chat = try await client.execute(
                 uri: "/xrpc/chat.bsky.convo.listConvos", method: .get, headers: TestServerWithServices.bearer(appPassword.accessJwt))
