@@ -53,8 +53,8 @@ public struct ProxySettings: Sendable {
 ///
 /// 1. Only GET, HEAD and POST; the reference's protected methods (account management) are never forwarded: the
 ///    ones without a local handler here (the email flows) are 501 `MethodNotImplemented`.
-/// 2. The caller needs an access token (app passwords too); chat methods and createAccount need a full session or
-///    a privileged app password.
+/// 2. The caller needs an access token (app passwords too) of an account that is not taken down (deactivated is
+///    fine, as in the reference); chat methods and createAccount need a full session or a privileged app password.
 /// 3. The target is the `atproto-proxy` header's `did#serviceId` (resolved through the DID document, whose
 ///    endpoint must be https on a public address), or else the configured default: the report service for
 ///    `com.atproto.moderation.createReport`, the AppView for everything else. Without one the method is 501
@@ -145,7 +145,8 @@ public struct ServiceProxy: Sendable {
             // local handlers; the rest (the email flows) it does not implement.
             throw XRPCError.methodNotImplemented(nsid)
         }
-        let caller = try await services.requireAccess(request)
+        // Deactivated accounts too (an account moving here uses the app before it is activated), as the reference.
+        let caller = try await services.requireAccess(request, allowDeactivated: true)
         if ServiceAuthRoutes.privilegedMethods.contains(method), !AccessLevel.privileged.allows(caller.scope) {
             throw XRPCError.invalidRequest("Bad token method", code: .invalidToken)
         }

@@ -234,12 +234,21 @@ import Testing
             let put = try await client.execute(
                 uri: "/xrpc/app.bsky.actor.getProfile", method: .put, headers: TestServerWithServices.bearer(appPassword.accessJwt))
             #expect(put.status == .badRequest)
-            // An app password may call the AppView.
+            // An app password may call the AppView, also while the account is deactivated; not once it is taken down.
             let profile = try await client.execute(
                 uri: "/xrpc/app.bsky.actor.getProfile?actor=x", method: .get, headers: TestServerWithServices.bearer(appPassword.accessJwt))
             #expect(profile.status == .ok)
+            try await server.setDeactivated(did: alice.did, true)
+            let deactivated = try await client.execute(
+                uri: "/xrpc/app.bsky.actor.getProfile?actor=x", method: .get, headers: TestServerWithServices.bearer(appPassword.accessJwt))
+            #expect(deactivated.status == .ok)
+            try await server.setTakedown(did: alice.did, true)
+            let takendown = try await client.execute(
+                uri: "/xrpc/app.bsky.actor.getProfile?actor=x", method: .get, headers: TestServerWithServices.bearer(appPassword.accessJwt))
+            #expect(takendown.status == .unauthorized)
+            #expect(Self.error(takendown).0 == "AccountTakedown")
         }
-        #expect(upstream.requests.map(\.path) == ["/xrpc/app.bsky.actor.getProfile"])
+        #expect(upstream.requests.map(\.path) == ["/xrpc/app.bsky.actor.getProfile", "/xrpc/app.bsky.actor.getProfile"])
         await upstream.stop()
     }
 
