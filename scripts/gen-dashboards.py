@@ -192,6 +192,8 @@ def overview():
             [(rate("pds_rate_limit_rejections_total", by="limiter, route"), "{{limiter}} {{route}}")])
     d.panel("Account events", "Account lifecycle events per hour, by type.", "short",
             [(f'3600 * {rate("pds_account_events_total", by="type")}', "{{type}}")])
+    d.panel("Account emails", "Emails with codes handed to the mailer per hour, by purpose and result (error: the sendmail program failed).", "short",
+            [(f'3600 * {rate("pds_emails_sent_total", by="purpose, result")}', "{{purpose}} {{result}}")])
     d.row("External calls")
     d.panel("PLC directory requests", "Requests to the PLC directory per second, by operation and result (alert PDSPLCErrors).", "reqps",
             [(rate("pds_plc_requests_total", by="op, result"), "{{op}} {{result}}")])

@@ -116,6 +116,8 @@ import Testing
         (nil, [:], [.logLevel: "loud"], "--log-level: must be one of"),
         (nil, [:], [.hostname: ""], "--hostname: must be a lower-case DNS name"),
         ("[secrets]\nadmin_password = \"\"", [:], [:], "secrets.admin_password ("),
+        (nil, ["PDS_EMAIL_SENDMAIL_PATH": "/usr/sbin/sendmail"], [:], "PDS_EMAIL_SENDMAIL_PATH: is set, so PDS_EMAIL_FROM_ADDRESS must be set too"),
+        (nil, ["PDS_EMAIL_SENDMAIL_PATH": "sendmail", "PDS_EMAIL_FROM_ADDRESS": "a@b.c"], [:], "PDS_EMAIL_SENDMAIL_PATH: must be an absolute path"),
         (nil, ["PDS_BSKY_APP_VIEW_URL": "api.example.com"], [:], "PDS_BSKY_APP_VIEW_URL: must be an http(s) URL or 'none'"),
         (nil, ["PDS_BSKY_APP_VIEW_URL": "https://appview.example.com"], [:], "PDS_BSKY_APP_VIEW_URL: is not the default (https://api.bsky.app), so PDS_BSKY_APP_VIEW_DID must be set"),
         (nil, ["PDS_BSKY_APP_VIEW_DID": "did:web:appview.example.com"], [:], "PDS_BSKY_APP_VIEW_DID: is set but PDS_BSKY_APP_VIEW_URL is not"),
@@ -255,6 +257,8 @@ import Testing
         config.rateLimitBypassKey = "x"
         config.backupDirectory = "/x"
         config.hostname = "pds.example.com"
+        config.emailSendmailPath = "/usr/sbin/sendmail"
+        config.emailFromAddress = "pds@example.com"
         for key in ConfigKey.all {
             #expect(config.value(for: key) != nil, "\(key.toml) has no value renderer")
         }

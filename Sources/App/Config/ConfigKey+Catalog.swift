@@ -72,6 +72,13 @@ extension ConfigKey {
         default: "did:plc:ar7c4by46qjdydhdevvrndac (for the default URL)",
         help: "DID of that moderation service; needed when the URL is not the default.")
 
+    static let emailSendmailPath = ConfigKey(
+        "email.sendmail_path", env: "PDS_EMAIL_SENDMAIL_PATH", kind: .string, default: "(none)",
+        help: "sendmail-compatible program (Postfix, msmtp...) that sends the account emails (codes for email confirmation, password reset, account deletion, PLC signing); unset: no email.")
+    static let emailFromAddress = ConfigKey(
+        "email.from_address", env: "PDS_EMAIL_FROM_ADDRESS", kind: .string, default: "(none)",
+        help: "From address of those emails; needed with PDS_EMAIL_SENDMAIL_PATH.")
+
     static let crawlers = ConfigKey(
         "firehose.crawlers", env: "PDS_CRAWLERS", kind: .stringList, default: "(none)",
         help: "Relays asked to crawl this PDS (env: comma separated URLs), e.g. https://bsky.network.")
@@ -129,6 +136,7 @@ extension ConfigKey {
         jwtSecret, adminPassword, plcRotationKey,
         didPLCURL,
         appViewURL, appViewDID, reportServiceURL, reportServiceDID,
+        emailSendmailPath, emailFromAddress,
         crawlers, firehoseRetentionHours, firehoseOutboxEvents, blobGCGraceHours,
         backupDirectory, backupIntervalHours, backupKeep,
         rateLimitsEnabled, rateLimitBypassKey, rateLimitBypassIPs, trustForwardedFor,

@@ -21,6 +21,8 @@ extension PDSConfig {
         case .adminPassword: adminPassword.map(TOMLValue.string)
         case .plcRotationKey: plcRotationKeyHex.map(TOMLValue.string)
         case .didPLCURL: .string(didPLCURL)
+        case .emailSendmailPath: emailSendmailPath.map(TOMLValue.string)
+        case .emailFromAddress: emailFromAddress.map(TOMLValue.string)
         case .appViewURL: .string(effectiveAppView?.url ?? "none")
         case .appViewDID: effectiveAppView.map { .string($0.did) }
         case .reportServiceURL: .string(effectiveReportService?.url ?? "none")

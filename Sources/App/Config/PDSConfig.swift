@@ -36,6 +36,9 @@ struct PDSConfig: Sendable, Equatable {
     var appViewDID: String?
     var reportServiceURL: String?
     var reportServiceDID: String?
+
+    var emailSendmailPath: String?
+    var emailFromAddress: String?
     static let defaultAppView = ProxySettings.Service(url: "https://api.bsky.app", did: "did:web:api.bsky.app")
     static let defaultReportService = ProxySettings.Service(url: "https://mod.bsky.app", did: "did:plc:ar7c4by46qjdydhdevvrndac")
 
@@ -131,6 +134,19 @@ struct PDSConfig: Sendable, Equatable {
 
         if let value = try Self.url(.didPLCURL, sources) { didPLCURL = value }
         (appViewURL, appViewDID) = try Self.proxyService(.appViewURL, .appViewDID, default: Self.defaultAppView, sources)
+        if let value = sources.string(.emailFromAddress) {
+            guard value.contains("@"), !value.contains(where: \.isWhitespace) else {
+                throw sources.problem(.emailFromAddress, "must be an email address, got '\(value)'")
+            }
+            emailFromAddress = value
+        }
+        if let value = sources.string(.emailSendmailPath) {
+            guard value.hasPrefix("/") else { throw sources.problem(.emailSendmailPath, "must be an absolute path, got '\(value)'") }
+            guard emailFromAddress != nil else {
+                throw sources.problem(.emailSendmailPath, "is set, so \(ConfigKey.emailFromAddress.env) must be set too")
+            }
+            emailSendmailPath = value
+        }
         (reportServiceURL, reportServiceDID) = try Self.proxyService(
             .reportServiceURL, .reportServiceDID, default: Self.defaultReportService, sources)
         if let value = sources.stringList(.crawlers) {

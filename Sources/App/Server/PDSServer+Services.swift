@@ -38,7 +38,8 @@ extension PDSServer {
             plc: HTTPPLCClient(
                 settings: HTTPPLCClient.Settings(directoryURL: config.didPLCURL), metricsFactory: metricsFactory,
                 logger: logger),
-            blobs: blobs)
+            blobs: blobs,
+            mailer: config.emailSendmailPath.map { SendmailMailer(path: $0, from: config.emailFromAddress ?? "") })
     }
 
     /// The rate limits (`rate_limits.*`): the reference's limits, on by default as its distribution ships them;

@@ -52,7 +52,7 @@ public struct ProxySettings: Sendable {
 /// The catch-all for XRPC methods this PDS does not serve itself (the reference's `pipethrough.ts` proxy handler).
 ///
 /// 1. Only GET, HEAD and POST; the reference's protected methods (account management) are never forwarded: the
-///    ones without a local handler here (the email flows) are 501 `MethodNotImplemented`.
+///    one without a local handler here (`com.atproto.admin.sendEmail`) is 501 `MethodNotImplemented`.
 /// 2. The caller needs an access token (app passwords too) of an account that is not taken down (deactivated is
 ///    fine, as in the reference); chat methods and createAccount need a full session or a privileged app password.
 /// 3. The target is the `atproto-proxy` header's `did#serviceId` (resolved through the DID document, whose
@@ -142,7 +142,7 @@ public struct ServiceProxy: Sendable {
         let method = nsid.lowercased()
         if ServiceAuthRoutes.protectedMethods.contains(method) {
             // Account management belongs to the account's own PDS: never forwarded. Those this server serves have
-            // local handlers; the rest (the email flows) it does not implement.
+            // local handlers; the rest (admin.sendEmail) it does not implement.
             throw XRPCError.methodNotImplemented(nsid)
         }
         // Deactivated accounts too (an account moving here uses the app before it is activated), as the reference.

@@ -93,6 +93,7 @@ func registerXRPCMethods(_ xrpc: XRPCRouter, settings: ServerSettings, dependenc
         IdentityUpdateRoutes.add(to: xrpc, services: services, settings: settings)
         AccountLifecycleRoutes.add(to: xrpc, services: services, settings: settings)
         ImportRepoRoutes.add(to: xrpc, services: services, settings: settings)
+        EmailRoutes.add(to: xrpc, services: services, metricsFactory: dependencies.metrics.factory)
     }
 }
 

@@ -50,6 +50,8 @@ public final class PDSServices: Sendable {
     public let serviceAuth: ServiceAuthVerifier
     /// Where uploaded blobs live (nil: no `uploadBlob`; released blobs' files are then left alone).
     public let blobs: (any BlobStore)?
+    /// Sends the account emails (codes); nil: the email flows answer that this server sends no email.
+    public let mailer: (any Mailer)?
     /// Logs failures the services handle themselves (a storage error during authentication).
     public let logger: Logger
 
@@ -64,6 +66,7 @@ public final class PDSServices: Sendable {
     ///   - blobs: the blob store (`<data>/blobs`); nil leaves `uploadBlob` unregistered.
     ///   - handleResolver: resolves other servers' handles (default: DNS through /etc/resolv.conf and HTTPS).
     ///   - didResolver: resolves DID documents (default: did:plc through `plc`, did:web over HTTPS).
+    ///   - mailer: sends the account emails (nil: none are sent and the email flows say so).
     public init(
         database: Storage.Database,
         secrets: ServerSecrets,
@@ -75,8 +78,10 @@ public final class PDSServices: Sendable {
         plc: (any PLCClient)? = nil,
         blobs: (any BlobStore)? = nil,
         handleResolver: HandleResolver? = nil,
-        didResolver: DIDResolver? = nil
+        didResolver: DIDResolver? = nil,
+        mailer: (any Mailer)? = nil
     ) {
+        self.mailer = mailer
         self.database = database
         self.repos = RepoStore(database: database)
         self.accounts = AccountStore(repos: repos)

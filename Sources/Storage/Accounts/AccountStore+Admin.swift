@@ -43,7 +43,7 @@ extension AccountStore {
             }
             let blobs = try Data.fetchAll(db, sql: "SELECT cid FROM blob WHERE did = ?", arguments: [did])
                 .compactMap { try? CID(bytes: $0) }
-            for table in ["record", "repo_block", "backlink", "record_blob", "blob", "repo_root", "refresh_token", "app_password", "account_pref"] {
+            for table in ["record", "repo_block", "backlink", "record_blob", "blob", "repo_root", "refresh_token", "app_password", "account_pref", "email_token"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE did = ?", arguments: [did])
             }
             try db.execute(sql: "DELETE FROM account WHERE did = ?", arguments: [did])

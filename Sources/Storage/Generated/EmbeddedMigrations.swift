@@ -203,5 +203,23 @@ CREATE INDEX firehose_event_time ON firehose_event(time_us, did);
 
 """#
         ),
+        Migration(
+            name: "0006_email_token",
+            checksum: "8947130762b0d26302ae33c3a281e53fbe1f243f824e2b1d4ce92185e6e435a9",
+            sql: #"""
+-- 0006_email_token: one-time codes sent by email (PDS-REFERENCE §5.5): confirming or changing the address,
+-- resetting the password, deleting the account, signing a PLC operation. At most one per purpose and account; a new
+-- request replaces the old code. Codes are looked up by purpose and code for password resets (no DID given).
+CREATE TABLE email_token (
+    purpose TEXT NOT NULL,
+    did TEXT NOT NULL REFERENCES account(did) ON DELETE CASCADE,
+    token TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    PRIMARY KEY (purpose, did)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX email_token_code ON email_token(purpose, token);
+
+"""#
+        ),
     ]
 }

@@ -95,6 +95,7 @@ public enum MetricCatalog {
         .counter("pds_rate_limit_rejections_total", "Requests rejected by rate limits, by limiter and route (XRPC NSID).", labels: ["limiter", "route"]),
         .gauge("pds_accounts", "Accounts hosted, by status (active, deactivated, takendown); counted at start and after every account change.", labels: ["status"]),
         .counter("pds_account_events_total", "Account lifecycle events, by type (created, create_failed, deleted, takendown, untakendown, deactivated, activated, handle_updated, email_updated, password_updated, plc_operation_submitted, repo_imported).", labels: ["type"]),
+        .counter("pds_emails_sent_total", "Account emails (codes) handed to the mailer, by purpose (confirm_email, update_email, reset_password, delete_account, plc_operation) and result (ok, error).", labels: ["purpose", "result"]),
         .gauge("pds_last_backup_timestamp_seconds", "Time of the last successful backup since the unix epoch, in seconds."),
         .histogram("pds_backup_duration_seconds", "Duration of scheduled backups (database snapshot, blob copies, checksums), in seconds.", buckets: backupDurationBuckets),
         .counter("pds_backups_total", "Scheduled backups, by result (ok, error).", labels: ["result"]),

@@ -39,7 +39,7 @@ final class AccountsHarness: Sendable {
     init(
         inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false,
         hostname: String = "pds.example.com", rateLimits: RateLimitSettings = .disabled,
-        adjust: (inout ServerSettings) -> Void = { _ in }
+        adjust: (inout ServerSettings) -> Void = { _ in }, mailer: (any Mailer)? = nil
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "accounts-tests-\(UUID().uuidString)", isDirectory: true)
@@ -76,7 +76,8 @@ final class AccountsHarness: Sendable {
             blobs: blobs,
             handleResolver: HandleResolver(
                 settings: .init(wellKnownURL: { "http://127.0.0.1:1/\($0)/.well-known/atproto-did" }), txt: foreignTXT,
-                metricsFactory: metrics.factory, logger: logs.logger()))
+                metricsFactory: metrics.factory, logger: logs.logger()),
+            mailer: mailer)
     }
 
     /// Stops the directory, closes the database, removes the temporary folder.
@@ -90,12 +91,12 @@ final class AccountsHarness: Sendable {
     static func with<Value>(
         inviteRequired: Bool = false, plcURL: String? = nil, plcAttempts: Int = 2, withBlobs: Bool = false,
         hostname: String = "pds.example.com", rateLimits: RateLimitSettings = .disabled,
-        adjust: (inout ServerSettings) -> Void = { _ in },
+        adjust: (inout ServerSettings) -> Void = { _ in }, mailer: (any Mailer)? = nil,
         _ body: (AccountsHarness) async throws -> Value
     ) async throws -> Value {
         let harness = try await AccountsHarness(
             inviteRequired: inviteRequired, plcURL: plcURL, plcAttempts: plcAttempts, withBlobs: withBlobs,
-            hostname: hostname, rateLimits: rateLimits, adjust: adjust)
+            hostname: hostname, rateLimits: rateLimits, adjust: adjust, mailer: mailer)
         do {
             let value = try await body(harness)
             await harness.close()

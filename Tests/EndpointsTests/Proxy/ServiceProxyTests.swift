@@ -220,9 +220,9 @@ import Testing
             let anonymous = try await client.execute(uri: "/xrpc/app.bsky.actor.getProfile?actor=x", method: .get)
             #expect(anonymous.status == .unauthorized)
             #expect(Self.error(anonymous).0 == "AuthMissing")
-            // Account management is never proxied (the reference's protected methods); this server has no email flows.
+            // Account management is never proxied (the reference's protected methods); admin.sendEmail is not served.
             let protected = try await client.execute(
-                uri: "/xrpc/com.atproto.server.requestEmailConfirmation", method: .post,
+                uri: "/xrpc/com.atproto.admin.sendEmail", method: .post,
                 headers: TestServerWithServices.json(TestServerWithServices.bearer(appPassword.accessJwt)), body: ByteBuffer(string: "{}"))
             #expect(protected.status == .notImplemented)
             #expect(Self.error(protected).0 == "MethodNotImplemented")

@@ -46,7 +46,8 @@ final class TestServerWithServices: Sendable {
         settings: ServerSettings = TestServerWithServices.defaultSettings(),
         rateLimits: RateLimitSettings = .disabled,
         scryptCost: PasswordHasher.Cost = TestServerWithServices.testScryptCost,
-        didWebURL: (@Sendable (String) -> String)? = nil
+        didWebURL: (@Sendable (String) -> String)? = nil,
+        mailer: (any Mailer)? = nil
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "endpoints-tests-\(UUID().uuidString)", isDirectory: true)
@@ -73,7 +74,8 @@ final class TestServerWithServices: Sendable {
                 DIDResolver(
                     settings: DIDResolver.Settings(didWebURL: url), plc: HTTPPLCClient(metricsFactory: metrics.factory),
                     metricsFactory: metrics.factory)
-            })
+            },
+            mailer: mailer)
     }
 
     static func defaultSettings() -> ServerSettings {
