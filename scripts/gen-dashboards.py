@@ -292,7 +292,7 @@ def firehose():
     d.row("Sync")
     d.panel("Sync bytes sent by route", "Body bytes per second sent by getRepo, getRecord, getBlocks and getBlob.", "Bps",
             [(rate("pds_sync_bytes_sent_total", by="route"), "{{route}}")], stack=True)
-    d.panel("getRepo exports by result", "getRepo CAR streams per minute, by result (error: broken off mid-stream).", "short",
+    d.panel("getRepo exports by result", "getRepo CAR exports per minute, by result (error: the export file could not be written, or the download broke off).", "short",
             [(f'60 * {rate("pds_sync_repo_exports_total", by="result")}', "{{result}}")])
     d.row("Relays")
     d.panel("Crawl requests by host and result", "requestCrawl notifications sent to configured relays per hour (alert PDSCrawlRequestsFailing).", "short",

@@ -20,7 +20,7 @@ import Testing
                 request += Array("400\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 1024) + Array("\r\n".utf8)
             }
             request += Array("0\r\n\r\n".utf8)
-            let reply = try RawHTTP.exchange(port: port, request: request)
+            let reply = try await RawHTTP.exchangeOffPool(port: port, request: request)
             #expect(reply.status == 413)
             #expect(reply.headers["content-type"] == "application/json; charset=utf-8")
             #expect(reply.body.contains(#""error":"PayloadTooLarge""#))
@@ -30,7 +30,7 @@ import Testing
                 "POST /xrpc/com.example.echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                     .utf8
             ) + Array("17\r\n{\"name\":\"n\",\"count\":12}\r\n0\r\n\r\n".utf8)
-            let ok = try RawHTTP.exchange(port: port, request: small)
+            let ok = try await RawHTTP.exchangeOffPool(port: port, request: small)
             #expect(ok.status == 200)
             #expect(ok.body.contains(#""count":12"#))
 
@@ -39,7 +39,7 @@ import Testing
                 "POST /xrpc/com.example.echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                     .utf8
             ) + Array("zz\r\n{}\r\n0\r\n\r\n".utf8)
-            let bad = try RawHTTP.exchange(port: port, request: malformed)
+            let bad = try await RawHTTP.exchangeOffPool(port: port, request: malformed)
             #expect(bad.status == 400)
         }
     }

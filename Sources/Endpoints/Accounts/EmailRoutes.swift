@@ -10,7 +10,7 @@ import Storage
 /// per purpose and account (``AccountStore/createEmailToken(did:purpose:now:)``); a wrong code is 400
 /// `InvalidToken` "Token is invalid", an old one 400 `ExpiredToken` "Token is expired".
 ///
-/// Without a mailer (`PDS_EMAIL_SMTP_URL` unset) the request methods answer 400 `InvalidRequest` "This server
+/// Without a mailer (`PDS_EMAIL_SENDMAIL_PATH` unset) the request methods answer 400 `InvalidRequest` "This server
 /// does not send email" and nothing is stored. Every email counts in `pds_emails_sent_total{purpose,result}`.
 enum EmailRoutes {
     static let emailsSent = "pds_emails_sent_total"

@@ -25,38 +25,33 @@ struct SyncRepoRoutes: Sendable {
 
     // MARK: getRepo
 
-    /// The whole repository (or the blocks after `since`) as a CAR rooted at the head commit, streamed page by
-    /// page from one database snapshot: memory stays flat whatever the repository size.
+    /// The whole repository (or the blocks after `since`) as a CAR rooted at the head commit.
+    ///
+    /// The CAR is first written, page by page from one database snapshot, to an anonymous file beside the database
+    /// (``SpoolFile``), then sent from that file with its `Content-Length`. The snapshot is thus held only while
+    /// the file is written, at disk speed (about 0.5 s for 100,000 records), not while a slow client downloads:
+    /// with one database for every account, a reader held for minutes would keep the WAL from starting over for
+    /// everyone. Memory stays flat (one page and one 256 KiB chunk); a failure while writing the file is a clean
+    /// XRPC error instead of a broken-off download.
     func getRepo(_ request: Request, context: PDSRequestContext) async throws -> Response {
         let params = request.xrpcParameters
         let did = try SyncAccess.did(params)
         let since = try SyncAccess.since(params)
         _ = try await access.availableAccount(did, request: request)
-        guard let opened = try await RepoExportStream.open(database: services.database, did: did, since: since) else {
-            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", code: .repoNotFound)
-        }
+        let start = ContinuousClock.now
+        let spooled = try await spool(did: did, since: since, context: context)
+        let spoolTime = ContinuousClock.now - start
+        let (file, size, rev, blocks) = (spooled.file, spooled.size, spooled.rev, spooled.blocks)
         let logger = context.logger
         let metrics = self.metrics
         let body = ResponseBody { writer in
-            var stream = opened
-            let start = ContinuousClock.now
-            let pending = ChunkQueue()
-            var car = try CARWriter(roots: [stream.head.commitCID]) { pending.append($0) }
             var sent = 0
             do {
-                while true {
-                    let page = try await stream.nextPage()
-                    if page.isEmpty { break }
-                    for block in page { try car.write(block) }
-                    for chunk in pending.take() {
-                        sent += chunk.count
-                        try await writer.write(ByteBuffer(bytes: chunk))
-                    }
-                }
-                try car.finish()
-                for chunk in pending.take() {
-                    sent += chunk.count
+                while sent < size {
+                    let chunk = try await file.read(offset: sent, count: min(Self.sendChunkBytes, size - sent))
+                    guard !chunk.isEmpty else { throw StorageError(.queryFailed, "repo export file ended early") }
                     try await writer.write(ByteBuffer(bytes: chunk))
+                    sent += chunk.count
                 }
                 try await writer.finish(nil)
             } catch {
@@ -64,10 +59,7 @@ struct SyncRepoRoutes: Sendable {
                 metrics.repoExport(.error)
                 logger.warning(
                     "repo export broke off",
-                    metadata: [
-                        "did": "\(did)", "since": "\(since ?? "")", "bytes": "\(sent)", "blocks": "\(car.blocksWritten)",
-                        "error": "\(error)",
-                    ])
+                    metadata: ["did": "\(did)", "since": "\(since ?? "")", "bytes": "\(sent)", "size": "\(size)", "error": "\(error)"])
                 throw error
             }
             metrics.bytesSent(route: Self.getRepoNSID, sent)
@@ -75,11 +67,56 @@ struct SyncRepoRoutes: Sendable {
             logger.info(
                 "repo exported",
                 metadata: [
-                    "did": "\(did)", "since": "\(since ?? "")", "rev": "\(stream.head.rev)", "bytes": "\(sent)",
-                    "blocks": "\(car.blocksWritten)", "duration_ms": "\(Self.milliseconds(ContinuousClock.now - start))",
+                    "did": "\(did)", "since": "\(since ?? "")", "rev": "\(rev)", "bytes": "\(sent)", "blocks": "\(blocks)",
+                    "snapshot_ms": "\(Self.milliseconds(spoolTime))",
+                    "duration_ms": "\(Self.milliseconds(ContinuousClock.now - start))",
                 ])
         }
-        return Response(status: .ok, headers: [.contentType: SyncAccess.carContentType], body: body)
+        var headers: HTTPFields = [.contentType: SyncAccess.carContentType]
+        headers[.contentLength] = String(size)
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// Bytes read from the export file per write to the client.
+    static let sendChunkBytes = 256 * 1024
+
+    struct Spooled: Sendable {
+        let file: SpoolFile
+        let size: Int
+        let rev: String
+        let blocks: Int
+    }
+
+    /// Writes the CAR of `did` (blocks after `since`) to an anonymous file; the snapshot is released on return.
+    func spool(did: String, since: String?, context: PDSRequestContext) async throws -> Spooled {
+        guard var stream = try await RepoExportStream.open(database: services.database, did: did, since: since) else {
+            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", code: .repoNotFound)
+        }
+        let directory = ((services.database.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("spool")
+        do {
+            let file = try await SpoolFile.create(in: directory)
+            let pending = ChunkQueue()
+            var car = try CARWriter(roots: [stream.head.commitCID]) { pending.append($0) }
+            var size = 0
+            while true {
+                let page = try await stream.nextPage()
+                if page.isEmpty { break }
+                for block in page { try car.write(block) }
+                let chunks = pending.take()
+                size += chunks.reduce(0) { $0 + $1.count }
+                try await file.append(chunks)
+            }
+            try car.finish()
+            let chunks = pending.take()
+            size += chunks.reduce(0) { $0 + $1.count }
+            try await file.append(chunks)
+            return Spooled(file: file, size: size, rev: stream.head.rev, blocks: car.blocksWritten)
+        } catch {
+            metrics.repoExport(.error)
+            context.logger.error(
+                "repo export failed", metadata: ["did": "\(did)", "since": "\(since ?? "")", "error": "\(error)"])
+            throw XRPCError.internalServerError()
+        }
     }
 
     // MARK: getLatestCommit

@@ -83,7 +83,7 @@ public enum MetricCatalog {
         .counter("pds_blob_gc_deleted_total", "Unreferenced blobs deleted by garbage collection."),
         .gauge("pds_blobstore_bytes", "Bytes of blob files in the blob store."),
         .counter("pds_sync_bytes_sent_total", "Body bytes sent by the com.atproto.sync CAR and blob methods, by route (XRPC NSID).", labels: ["route"]),
-        .counter("pds_sync_repo_exports_total", "getRepo CAR streams, by result (ok, error: broken off after the status was sent).", labels: ["result"]),
+        .counter("pds_sync_repo_exports_total", "getRepo CAR exports, by result (ok, error: the export file could not be written, or the download broke off).", labels: ["result"]),
 
         // MARK: Identity, auth, accounts
         .histogram("pds_identity_resolve_duration_seconds", "Duration of DID and handle resolution, by method and result.", labels: ["method", "result"], buckets: durationBuckets),

@@ -69,13 +69,13 @@ struct IdentityRoutesTests {
                 let did = try await Self.createMike(client)
                 let port = try #require(client.port)
                 for host in ["mike.pds.example.com", "Mike.PDS.example.com:8443"] {
-                    let reply = try RawHTTP.exchange(port: port, request: Self.get(host: host))
+                    let reply = try await RawHTTP.exchangeOffPool(port: port, request: Self.get(host: host))
                     #expect(reply.status == 200, "host \(host)")
                     #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
                     #expect(reply.body == did)
                 }
                 for host in ["nobody.pds.example.com", "pds.example.com", "mike.example.org", "[::1]:80", "127.0.0.1"] {
-                    let reply = try RawHTTP.exchange(port: port, request: Self.get(host: host))
+                    let reply = try await RawHTTP.exchangeOffPool(port: port, request: Self.get(host: host))
                     #expect(reply.status == 404, "host \(host)")
                     #expect(reply.body == "User not found")
                 }

@@ -41,12 +41,7 @@ struct RepoClient {
     /// A raw HTTP exchange on its own thread: the socket calls block, and blocking the executor that also runs
     /// the server's handlers would stall both.
     static func exchangeOnThread(port: Int, request: [UInt8]) async throws -> RawHTTP.Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try RawHTTP.exchange(port: port, request: request) })
-            }
-            thread.start()
-        }
+        try await RawHTTP.exchangeOffPool(port: port, request: request)
     }
 
     static func post(_ text: String) -> [String: Any] {

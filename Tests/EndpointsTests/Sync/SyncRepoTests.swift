@@ -1,8 +1,12 @@
 import ATProto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import PDSTestSupport
 import Storage
 import Testing
 
@@ -138,6 +142,58 @@ import Testing
         #expect(try await server.services.repos.head(did: alice.did)?.commitCID != stream.head.commitCID)
     }
 
+    /// A client that reads slowly does not hold the export's database snapshot: the CAR is written to a file first
+    /// (at disk speed), then sent from it. With the snapshot held, frames committed after it could not be copied
+    /// back by a checkpoint, and with one database for every account the WAL could not start over for anyone.
+    @Test func aSlowDownloadDoesNotHoldTheDatabaseSnapshot() async throws {
+        let server = try await Server()
+        defer { server.close() }
+        let alice = try await server.createAccount(handle: "alice.pds.example.com")
+        // About 7 MB of CAR: more than the server's socket send buffer and the client's small receive buffer hold.
+        let text = String(repeating: "x", count: 2_000)
+        for batch in 0..<15 {
+            let writes = (0..<200).map { i in
+                RecordWrite(
+                    action: .create, collection: "app.bsky.feed.post", rkey: "b" + String(format: "%06d", batch * 200 + i),
+                    record: EncodedRecord(.map([
+                        "$type": "app.bsky.feed.post", "text": .string(text), "createdAt": "2026-01-01T00:00:00.000Z",
+                    ])))
+            }
+            _ = try await server.services.repos.applyWrites(did: alice.did, writes: writes)
+        }
+        let head = try #require(try await server.services.repos.head(did: alice.did))
+        try await server.test(.live) { client in
+            let port = try #require(client.port)
+            // Socket calls block: they run on threads of their own, off the pool that runs the server's handlers.
+            let connection = try await onOwnThread { try SlowReader(port: port, receiveBuffer: 4_096) }
+            let did = alice.did
+            let (headers, early) = try await onOwnThread { () throws -> ([String: String], [UInt8]) in
+                try connection.send("GET /xrpc/com.atproto.sync.getRepo?did=\(did) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                return try connection.readHead()
+            }
+            let length = headers["content-length"].flatMap(Int.init)
+            #expect((length ?? 0) > 6_000_000, "Content-Length \(String(describing: length))")
+            // The client has read almost nothing. New commits, then a checkpoint: every frame can be copied back.
+            try await server.writePosts(did: alice.did, count: 50, prefix: "z")
+            var outcome: (busy: Int, log: Int, checkpointed: Int) = (1, 0, 0)
+            for _ in 0..<100 {
+                outcome = try await server.database.writeWithoutTransaction(kind: "test") { db in
+                    let row = try #require(try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)"))
+                    return (row[0] as Int, row[1] as Int, row[2] as Int)
+                }
+                if outcome.busy == 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(outcome.busy == 0 && outcome.log == outcome.checkpointed, "\(outcome)")
+            // The download then completes: the repository as it was when asked for.
+            let remaining = try #require(length) - early.count
+            let body = try await early + onOwnThread { try connection.read(count: remaining) }
+            let (roots, blocks) = try CARReader.read(body)
+            #expect(roots == [head.commitCID])
+            #expect(blocks.count > 3_000)
+        }
+    }
+
     @Test func getLatestCommitAnswersTheHead() async throws {
         let server = try await Server()
         defer { server.close() }
@@ -232,5 +288,70 @@ import Testing
                 #expect(try errorBody(bad)["error"] == "InvalidRequest")
             }
         }
+    }
+}
+
+/// A POSIX socket client with a small receive buffer that reads only when asked (a slow download).
+final class SlowReader: @unchecked Sendable {  // used by one thread at a time
+    let fd: Int32
+
+    init(port: Int, receiveBuffer: Int32) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RawHTTP.Failure(description: "socket failed") }
+        var size = receiveBuffer
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw RawHTTP.Failure(description: "connect failed: \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == bytes.count else { throw RawHTTP.Failure(description: "send failed") }
+    }
+
+    /// The response head's headers (lower-cased names) and the body bytes read with it.
+    func readHead() throws -> (headers: [String: String], body: [UInt8]) {
+        var received: [UInt8] = []
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while true {
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw RawHTTP.Failure(description: "connection closed before the head") }
+            received += buffer[0..<count]
+            if let end = received.indices.dropLast(3).first(where: { Array(received[$0..<($0 + 4)]) == separator }) {
+                var headers: [String: String] = [:]
+                for line in String(decoding: received[..<end], as: UTF8.self).split(separator: "\r\n").dropFirst() {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                return (headers, Array(received[(end + 4)...]))
+            }
+        }
+    }
+
+    func read(count: Int) throws -> [UInt8] {
+        var received: [UInt8] = []
+        received.reserveCapacity(count)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while received.count < count {
+            let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - received.count), 0) }
+            guard got > 0 else { throw RawHTTP.Failure(description: "connection closed after \(received.count) of \(count) bytes") }
+            received += buffer[0..<got]
+        }
+        return received
     }
 }

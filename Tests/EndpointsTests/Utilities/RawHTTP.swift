@@ -17,6 +17,17 @@ enum RawHTTP {
         let body: String
     }
 
+    /// ``exchange(port:request:)`` on a thread of its own: the socket calls block, and blocking the cooperative pool,
+    /// which also runs the in-process server's handlers, can stall both (two threads on a 2-core machine).
+    static func exchangeOffPool(port: Int, request: [UInt8]) async throws -> Reply {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try exchange(port: port, request: request) })
+            }
+            thread.start()
+        }
+    }
+
     static func exchange(port: Int, request: [UInt8]) throws -> Reply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
