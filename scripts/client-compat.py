@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Drives a running SwiftPDS with the Python `atproto` SDK (MarshalX/atproto), as a Bluesky client would.
 
-Usage: client-compat.py URL ADMIN_PASSWORD
+Usage: client-compat.py URL ADMIN_PASSWORD APPVIEW_PORT MAILBOX
+
+APPVIEW_PORT: where this script serves a stand-in AppView (the server is configured with it as
+PDS_BSKY_APP_VIEW_URL, DID did:web:appview.test); it checks every forwarded call's service token with the SDK's
+crypto against the caller's did:key. MAILBOX: the file the server's sendmail program (a script) appends mail to.
 
 Signs up (with an invite code from the admin API), logs in, posts, uploads an image and posts it, edits the
 profile with an avatar, lists and reads records, deletes a post, refreshes the session, logs in with an app
@@ -15,6 +19,10 @@ Prints one line per check and exits 0 when all passed, 1 otherwise. scripts/clie
 
 import base64
 import hashlib
+import http.server
+import json
+import os
+import re
 import secrets
 import struct
 import sys
@@ -31,6 +39,49 @@ from atproto_crypto.verify import verify_signature
 from atproto_firehose import FirehoseSubscribeReposClient, parse_subscribe_repos_message
 
 failures = []
+
+APPVIEW_DID = 'did:web:appview.test'
+appview_calls = []  # (nsid, claims, signature_ok)
+signing_keys = {}  # did -> did:key, filled once the account exists
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
+
+
+class AppViewStub(http.server.BaseHTTPRequestHandler):
+    """Answers getProfile and getTimeline (anything else with {}) after checking the service token."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        nsid = self.path.split('?')[0].rsplit('/', 1)[-1]
+        header, payload, signature = self.headers.get('authorization', '').removeprefix('Bearer ').split('.')
+        claims = json.loads(b64url_decode(payload))
+        key = signing_keys.get(claims.get('iss'))
+        ok = key is not None and verify_signature(key, f'{header}.{payload}'.encode(), b64url_decode(signature))
+        appview_calls.append((nsid, claims, ok))
+        if nsid == 'app.bsky.actor.getProfile':
+            body = {'did': claims['iss'], 'handle': 'from-appview.test', 'displayName': 'From the AppView'}
+        elif nsid == 'app.bsky.feed.getTimeline':
+            body = {'feed': []}
+        else:
+            body = {}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header('content-type', 'application/json')
+        self.send_header('atproto-repo-rev', '3kappview')
+        self.send_header('content-length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def last_code(mailbox):
+    with open(mailbox, encoding='utf-8') as f:
+        codes = re.findall(r'[A-Z2-7]{5}-[A-Z2-7]{5}', f.read())
+    return codes[-1] if codes else None
+
 
 
 def check(name, condition, detail=''):
@@ -68,8 +119,10 @@ def cid_of(block_bytes):
 
 
 def main():
-    url, admin_password = sys.argv[1].rstrip('/'), sys.argv[2]
+    url, admin_password, appview_port, mailbox = sys.argv[1].rstrip('/'), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     warnings.simplefilter('ignore')
+    stub = http.server.ThreadingHTTPServer(('127.0.0.1', appview_port), AppViewStub)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
 
     anon = Client(url)
     described = anon.com.atproto.server.describe_server()
@@ -119,15 +172,25 @@ def main():
     check('resolveHandle', resolved.did == did)
 
     expect_error('login with a wrong password: AuthenticationRequired', 'AuthenticationRequired', lambda: Client(url).login(handle, 'wrong password'))
+    doc = httpx.get(f'{url}/xrpc/com.atproto.identity.getRecommendedDidCredentials', headers={'Authorization': f'Bearer {created.access_jwt}'}).json()
+    signing_keys[did] = doc['verificationMethods']['atproto']
     client = Client(url)
     client.login(handle, password)
-    check('login (createSession) by handle', client.me is None or client.me.did == did)
+    # The SDK fetches the profile at login: app.bsky.actor.getProfile, forwarded to the stand-in AppView.
+    check('login fetches the profile through the AppView proxy', client.me is not None and client.me.display_name == 'From the AppView')
+    nsid, claims, signature_ok = appview_calls[-1]
+    check(
+        'the forwarded call carries a service token for the AppView, signed with the account key',
+        nsid == 'app.bsky.actor.getProfile' and claims['iss'] == did and claims['aud'] == APPVIEW_DID
+        and claims['lxm'] == nsid and signature_ok,
+        str(claims),
+    )
+    timeline = client.get_timeline()
+    check('get_timeline through the proxy (SDK model parses the answer)', timeline is not None and appview_calls[-1][0] == 'app.bsky.feed.getTimeline')
     session = client.com.atproto.server.get_session()
     check('getSession', session.did == did and session.handle == handle)
 
     # Posts, an image, an edited profile.
-    # Without an AppView (localhost) the SDK's profile lookup at login is refused and `client.me` stays None, so the
-    # SDK's posting helpers are told the DID.
     post = client.send_post('Hello from the Python atproto SDK', profile_identify=did)
     check('send_post (createRecord)', AtUri.from_str(post.uri).collection == 'app.bsky.feed.post')
     fetched = client.get_post(AtUri.from_str(post.uri).rkey, did)
@@ -272,6 +335,21 @@ def main():
     check('subscribeRepos: every commit up to the latest', seen['commits'] == 7, str(seen['commits']))
     check('subscribeRepos: revs increase', seen['revs'] == sorted(seen['revs']) and len(set(seen['revs'])) == len(seen['revs']))
     check('subscribeRepos: each commit CAR holds its commit and record blocks', seen['bad'] == 0, str(seen['bad']))
+
+    # Account emails: the server's sendmail program appends to the mailbox file.
+    client.com.atproto.server.request_email_confirmation()
+    code = last_code(mailbox)
+    client.com.atproto.server.confirm_email(models.ComAtprotoServerConfirmEmail.Data(email=f'{handle}@example.com', token=code))
+    check('email confirmation with the mailed code', client.com.atproto.server.get_session().email_confirmed)
+    anon.com.atproto.server.request_password_reset(models.ComAtprotoServerRequestPasswordReset.Data(email=f'{handle}@example.com'))
+    reset_code = last_code(mailbox)
+    check('password reset code mailed', reset_code is not None and reset_code != code)
+    anon.com.atproto.server.reset_password(models.ComAtprotoServerResetPassword.Data(token=reset_code, password=password + '!'))
+    relogin = Client(url)
+    relogin.login(handle, password + '!')
+    check('login with the reset password', relogin.com.atproto.server.get_session().did == did)
+    expect_error('the old refresh token is revoked by the reset', 'ExpiredToken', lambda: client._refresh_and_set_session())
+    client = relogin
 
     client.com.atproto.server.delete_session(headers=client._get_refresh_auth_headers())
     expect_error('refreshing after deleteSession: ExpiredToken', 'ExpiredToken', lambda: client._refresh_and_set_session())

@@ -19,17 +19,25 @@ fi
 
 plc_port="$(free_port)"
 pds_port="$(free_port)"
+appview_port="$(free_port)"
+mailbox="$work/mailbox"
+# A sendmail stand-in: appends each message to the mailbox file.
+printf '#!/bin/sh\ncat >> "%s"\n' "$mailbox" > "$work/sendmail"
+chmod +x "$work/sendmail"
 admin_password="compat-admin-$RANDOM$RANDOM"
 "$bin/pds-bench" plc --port "$plc_port" >"$work/plc.out" 2>&1 &
 pids+=($!)
 # Host name localhost: the DID documents point clients at http://localhost:<port>, which the SDK follows after login.
 PDS_DID_PLC_URL="http://127.0.0.1:$plc_port" PDS_ADMIN_PASSWORD="$admin_password" \
+    PDS_BSKY_APP_VIEW_URL="http://127.0.0.1:$appview_port" PDS_BSKY_APP_VIEW_DID=did:web:appview.test \
+    PDS_EMAIL_SENDMAIL_PATH="$work/sendmail" PDS_EMAIL_FROM_ADDRESS=pds@localhost \
     "$bin/pds" serve --port "$pds_port" --data-dir "$work/data" --log-format logfmt >"$work/pds.out" 2>"$work/pds.err" &
 pids+=($!)
 wait_healthy "$pds_port"
 
 status=0
-"$venv/bin/python" "$root/scripts/client-compat.py" "http://localhost:$pds_port" "$admin_password" || status=$?
+"$venv/bin/python" "$root/scripts/client-compat.py" "http://localhost:$pds_port" "$admin_password" "$appview_port" "$mailbox" \
+    || status=$?
 if [ "$status" -ne 0 ]; then
     echo "server log (warnings and errors):" >&2
     grep -E 'level=(warning|error|critical)' "$work/pds.err" >&2 || true
