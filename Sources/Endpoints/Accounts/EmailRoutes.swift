@@ -21,13 +21,16 @@ enum EmailRoutes {
         let sender = EmailSender(services: services, factory: metricsFactory)
 
         // Auth: access token, not taken down; 5 per hour and 15 per day per DID.
-        xrpc.procedure("com.atproto.server.requestEmailConfirmation") { (request, context) async throws -> Void in
+        xrpc.procedure("com.atproto.server.requestEmailConfirmation") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true)
-            _ = try services.rateLimiter.enforce(
+            let headers = try services.rateLimiter.enforce(
                 [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestEmailConfirmation",
                 request: request, context: context)
-            let email = try Self.email(of: caller.account)
-            try await sender.send(.confirmEmail, did: caller.did, to: email) { MailTemplates.confirmEmail(token: $0) }
+            return try await Self.answering(with: headers) {
+                let email = try Self.email(of: caller.account)
+                try await sender.send(.confirmEmail, did: caller.did, to: email) { MailTemplates.confirmEmail(token: $0) }
+                return Response(status: .ok)
+            }
         }
 
         xrpc.procedure("com.atproto.server.confirmEmail") { (request, context) async throws -> Void in
@@ -45,15 +48,17 @@ enum EmailRoutes {
         // Auth: full session. A code is needed (and sent) only when the current address is confirmed.
         xrpc.procedure("com.atproto.server.requestEmailUpdate") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true, level: .full)
-            _ = try services.rateLimiter.enforce(
+            let headers = try services.rateLimiter.enforce(
                 [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestEmailUpdate", request: request,
                 context: context)
-            let email = try Self.email(of: caller.account)
-            let tokenRequired = caller.account.emailConfirmedAt != nil
-            if tokenRequired {
-                try await sender.send(.updateEmail, did: caller.did, to: email) { MailTemplates.updateEmail(token: $0) }
+            return try await Self.answering(with: headers) {
+                let email = try Self.email(of: caller.account)
+                let tokenRequired = caller.account.emailConfirmedAt != nil
+                if tokenRequired {
+                    try await sender.send(.updateEmail, did: caller.did, to: email) { MailTemplates.updateEmail(token: $0) }
+                }
+                return try JSONBody.response(UpdateRequestOutput(tokenRequired: tokenRequired))
             }
-            return try JSONBody.response(UpdateRequestOutput(tokenRequired: tokenRequired))
         }
 
         xrpc.procedure("com.atproto.server.updateEmail") { (request, context) async throws -> Void in
@@ -109,13 +114,16 @@ enum EmailRoutes {
         }
 
         // Auth: full session (deactivated too).
-        xrpc.procedure("com.atproto.server.requestAccountDelete") { (request, context) async throws -> Void in
+        xrpc.procedure("com.atproto.server.requestAccountDelete") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true, level: .full)
-            _ = try services.rateLimiter.enforce(
+            let headers = try services.rateLimiter.enforce(
                 [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestAccountDelete", request: request,
                 context: context)
-            let email = try Self.email(of: caller.account)
-            try await sender.send(.deleteAccount, did: caller.did, to: email) { MailTemplates.deleteAccount(token: $0) }
+            return try await Self.answering(with: headers) {
+                let email = try Self.email(of: caller.account)
+                try await sender.send(.deleteAccount, did: caller.did, to: email) { MailTemplates.deleteAccount(token: $0) }
+                return Response(status: .ok)
+            }
         }
 
         // No auth: the DID, the account password and the code.
@@ -142,17 +150,20 @@ enum EmailRoutes {
         }
 
         // Auth: full session; taken-down accounts too (moving away is what they may still do).
-        xrpc.procedure("com.atproto.identity.requestPlcOperationSignature") { (request, context) async throws -> Void in
+        xrpc.procedure("com.atproto.identity.requestPlcOperationSignature") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(
                 request, allowTakendown: true, allowDeactivated: true, level: .full)
-            _ = try services.rateLimiter.enforce(
+            let headers = try services.rateLimiter.enforce(
                 [.emailHour, .emailDay], key: caller.did, route: "com.atproto.identity.requestPlcOperationSignature",
                 request: request, context: context)
-            guard caller.did.hasPrefix("did:plc:") else {
-                throw XRPCError.invalidRequest("only did:plc identities have PLC operations")
+            return try await Self.answering(with: headers) {
+                guard caller.did.hasPrefix("did:plc:") else {
+                    throw XRPCError.invalidRequest("only did:plc identities have PLC operations")
+                }
+                let email = try Self.email(of: caller.account)
+                try await sender.send(.plcOperation, did: caller.did, to: email) { MailTemplates.plcOperation(token: $0) }
+                return Response(status: .ok)
             }
-            let email = try Self.email(of: caller.account)
-            try await sender.send(.plcOperation, did: caller.did, to: email) { MailTemplates.plcOperation(token: $0) }
         }
 
         // The next operation of the DID, built from its last one with the fields given replaced, signed with this
@@ -196,6 +207,18 @@ enum EmailRoutes {
     }
 
     // MARK: Helpers
+
+    /// `body`'s response, or its XRPC error, with the per-DID rate limit's `RateLimit-*` headers.
+    static func answering(with headers: HTTPFields, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            var response = try await body()
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch var error as XRPCError {
+            error.headers.append(contentsOf: headers)
+            throw error
+        }
+    }
 
     static let invalidToken = XRPCError.invalidRequest("Token is invalid", code: .invalidToken)
 

@@ -177,6 +177,24 @@ final class RecordingMailer: Mailer {
         #expect(tokensLeft == 0)
     }
 
+    @Test func codeRequestsAreLimitedPerAccountWithTheHeaders() async throws {
+        let mailer = RecordingMailer()
+        let server = try await Server(rateLimits: RateLimitSettings(), mailer: mailer)
+        defer { server.close() }
+        let alice = try await server.createAccount(handle: "alice.pds.example.com", email: "alice@example.com")
+        let tokens = try await server.issueSession(did: alice.did)
+        try await server.test { client in
+            for remaining in (0..<5).reversed() {
+                let response = try await Self.post(client, "com.atproto.server.requestEmailConfirmation", token: tokens.accessJwt)
+                #expect(response.status == .ok)
+                #expect(response.headers[RateLimiter.remainingHeader] == "\(remaining)")
+            }
+            let refused = try await Self.post(client, "com.atproto.server.requestEmailConfirmation", token: tokens.accessJwt)
+            #expect(refused.status == .tooManyRequests && Self.error(refused) == "RateLimitExceeded")
+        }
+        #expect(mailer.messages.count == 5)
+    }
+
     @Test func withoutAMailerTheFlowsSaySoAndStoreNothing() async throws {
         let server = try await Server()
         defer { server.close() }
