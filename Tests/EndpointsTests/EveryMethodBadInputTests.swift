@@ -13,18 +13,6 @@ import Testing
 /// registered. The inputs are drawn from a fixed seed, so a failure repeats.
 @Suite struct EveryMethodBadInputTests {
 
-    /// A small deterministic generator (SplitMix64).
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let fixedBodies: [String] = [
         "{", "[]", "null", "42", "\"text\"", "{\"a\":", "{}", "{\"did\": 5, \"handle\": [], \"repo\": {}, \"collection\": null}",
         "{\"repo\": \"did:plc:\", \"collection\": \"not an nsid\", \"rkey\": \"..\", \"record\": 7, \"writes\": \"x\"}",
@@ -39,12 +27,12 @@ import Testing
         "uri=at%3A%2F%2F&aud=%23&exp=notanumber&lxm=1&actor=%20&q=" + String(repeating: "z", count: 3000),
     ]
 
-    static func randomBody(_ generator: inout SeededGenerator) -> ByteBuffer {
+    static func randomBody(_ generator: inout SplitMix) -> ByteBuffer {
         let length = Int(generator.next() % 200)
         return ByteBuffer(bytes: (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
     }
 
-    static func randomJSON(_ generator: inout SeededGenerator, depth: Int = 0) -> Any {
+    static func randomJSON(_ generator: inout SplitMix, depth: Int = 0) -> Any {
         let keys = ["did", "repo", "collection", "rkey", "record", "writes", "handle", "email", "password", "token", "cid", "swapCommit", "validate", "$type"]
         switch generator.next() % (depth > 2 ? 4 : 6) {
         case 0: return Int(truncatingIfNeeded: generator.next() % 2_000_001) - 1_000_000
@@ -84,7 +72,7 @@ import Testing
             #expect(methods.count > 60)
             let admin: HTTPFields = [.authorization: "Basic " + Data("admin:admin-secret".utf8).base64EncodedString()]
             try await server.test { client in
-                var generator = SeededGenerator(state: 0x5EED)
+                var generator = SplitMix(seed: 0x5EED)
                 for method in methods {
                     let uri = "/xrpc/\(method.nsid)"
                     for auth in [HTTPFields(), [.authorization: "Bearer \(access)"], admin] {

@@ -23,10 +23,10 @@ enum EmailRoutes {
         // Auth: access token, not taken down; 5 per hour and 15 per day per DID.
         xrpc.procedure("com.atproto.server.requestEmailConfirmation") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true)
-            let headers = try services.rateLimiter.enforce(
+            return try await services.rateLimiter.limited(
                 [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestEmailConfirmation",
-                request: request, context: context)
-            return try await Self.answering(with: headers) {
+                request: request, context: context
+            ) {
                 let email = try Self.email(of: caller.account)
                 try await sender.send(.confirmEmail, did: caller.did, to: email) { MailTemplates.confirmEmail(token: $0) }
                 return Response(status: .ok)
@@ -48,10 +48,10 @@ enum EmailRoutes {
         // Auth: full session. A code is needed (and sent) only when the current address is confirmed.
         xrpc.procedure("com.atproto.server.requestEmailUpdate") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true, level: .full)
-            let headers = try services.rateLimiter.enforce(
-                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestEmailUpdate", request: request,
-                context: context)
-            return try await Self.answering(with: headers) {
+            return try await services.rateLimiter.limited(
+                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestEmailUpdate",
+                request: request, context: context
+            ) {
                 let email = try Self.email(of: caller.account)
                 let tokenRequired = caller.account.emailConfirmedAt != nil
                 if tokenRequired {
@@ -116,10 +116,10 @@ enum EmailRoutes {
         // Auth: full session (deactivated too).
         xrpc.procedure("com.atproto.server.requestAccountDelete") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true, level: .full)
-            let headers = try services.rateLimiter.enforce(
-                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestAccountDelete", request: request,
-                context: context)
-            return try await Self.answering(with: headers) {
+            return try await services.rateLimiter.limited(
+                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestAccountDelete",
+                request: request, context: context
+            ) {
                 let email = try Self.email(of: caller.account)
                 try await sender.send(.deleteAccount, did: caller.did, to: email) { MailTemplates.deleteAccount(token: $0) }
                 return Response(status: .ok)
@@ -153,10 +153,10 @@ enum EmailRoutes {
         xrpc.procedure("com.atproto.identity.requestPlcOperationSignature") { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(
                 request, allowTakendown: true, allowDeactivated: true, level: .full)
-            let headers = try services.rateLimiter.enforce(
+            return try await services.rateLimiter.limited(
                 [.emailHour, .emailDay], key: caller.did, route: "com.atproto.identity.requestPlcOperationSignature",
-                request: request, context: context)
-            return try await Self.answering(with: headers) {
+                request: request, context: context
+            ) {
                 guard caller.did.hasPrefix("did:plc:") else {
                     throw XRPCError.invalidRequest("only did:plc identities have PLC operations")
                 }
@@ -208,17 +208,6 @@ enum EmailRoutes {
 
     // MARK: Helpers
 
-    /// `body`'s response, or its XRPC error, with the per-DID rate limit's `RateLimit-*` headers.
-    static func answering(with headers: HTTPFields, _ body: () async throws -> Response) async throws -> Response {
-        do {
-            var response = try await body()
-            response.headers.append(contentsOf: headers)
-            return response
-        } catch var error as XRPCError {
-            error.headers.append(contentsOf: headers)
-            throw error
-        }
-    }
 
     static let invalidToken = XRPCError.invalidRequest("Token is invalid", code: .invalidToken)
 

@@ -20,10 +20,10 @@ enum IdentityUpdateRoutes {
         // Auth: access token (app passwords too), not taken down; 10 per 5 minutes and 50 per day per DID.
         xrpc.procedure(updateHandleNSID) { (request, context) async throws -> Response in
             let caller = try await services.requireAccess(request, allowDeactivated: true)
-            let headers = try services.rateLimiter.enforce(
+            return try await services.rateLimiter.limited(
                 [.updateHandleShort, .updateHandleDay], key: caller.did, route: updateHandleNSID, request: request,
-                context: context)
-            do {
+                context: context
+            ) {
                 var request = request
                 let input = try await request.decodeXRPCInput(HandleInput.self, context: context)
                 let (handle, isServiceHandle) = try rules.validate(input.handle, allowExternal: true, allowAnyValid: false)
@@ -34,12 +34,7 @@ enum IdentityUpdateRoutes {
                 else { throw XRPCError.invalidRequest("Account not found", code: "AccountNotFound") }
                 services.accountMetrics.record(.handleUpdated)
                 log("update_handle", did: caller.did, services: services, ["handle": "\(handle)", "seq": "\(seq)"])
-                var response = Response(status: .ok)
-                response.headers.append(contentsOf: headers)
-                return response
-            } catch var error as XRPCError {
-                error.headers.append(contentsOf: headers)
-                throw error
+                return Response(status: .ok)
             }
         }
 

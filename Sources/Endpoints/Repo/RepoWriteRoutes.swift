@@ -142,16 +142,8 @@ struct RepoWriteRoutes: Sendable {
         _ context: PDSRequestContext,
         _ body: () async throws -> Response
     ) async throws -> Response {
-        let headers = try services.rateLimiter.enforce(
-            [.repoWriteHour, .repoWriteDay], key: did, points: points, route: route, request: request, context: context)
-        do {
-            var response = try await body()
-            response.headers.append(contentsOf: headers)
-            return response
-        } catch var error as XRPCError {
-            error.headers.append(contentsOf: headers)
-            throw error
-        }
+        try await services.rateLimiter.limited(
+            [.repoWriteHour, .repoWriteDay], key: did, points: points, route: route, request: request, context: context, body)
     }
 
     // MARK: Helpers

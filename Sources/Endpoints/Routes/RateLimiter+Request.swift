@@ -21,4 +21,21 @@ extension RateLimiter {
         }
         return try enforce(policies, key: key, points: points, route: route)
     }
+
+    /// Runs `body` after ``enforce(_:key:points:route:request:context:)``; its response or its XRPC error carries
+    /// the `RateLimit-*` headers of the tighter limit (429 `RateLimitExceeded` when one is used up).
+    func limited(
+        _ policies: [RateLimitPolicy], key: String, points: Int = 1, route: String, request: Request,
+        context: PDSRequestContext, _ body: () async throws -> Response
+    ) async throws -> Response {
+        let headers = try enforce(policies, key: key, points: points, route: route, request: request, context: context)
+        do {
+            var response = try await body()
+            response.headers.append(contentsOf: headers)
+            return response
+        } catch var error as XRPCError {
+            error.headers.append(contentsOf: headers)
+            throw error
+        }
+    }
 }
