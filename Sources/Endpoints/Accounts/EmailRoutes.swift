@@ -20,18 +20,29 @@ enum EmailRoutes {
     static func add(to xrpc: XRPCRouter, services: PDSServices, metricsFactory: any MetricsFactory) {
         let sender = EmailSender(services: services, factory: metricsFactory)
 
-        // Auth: access token, not taken down; 5 per hour and 15 per day per DID.
-        xrpc.procedure("com.atproto.server.requestEmailConfirmation") { (request, context) async throws -> Response in
-            let caller = try await services.requireAccess(request, allowDeactivated: true)
-            return try await services.rateLimiter.limited(
-                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestEmailConfirmation",
-                request: request, context: context
-            ) {
-                let email = try Self.email(of: caller.account)
-                try await sender.send(.confirmEmail, did: caller.did, to: email) { MailTemplates.confirmEmail(token: $0) }
-                return Response(status: .ok)
+        /// A method that mails a code to the caller's address: 5 per hour and 15 per day per DID; deactivated
+        /// accounts too.
+        func codeRequest(
+            _ nsid: String, _ purpose: Purpose, level: AccessLevel, allowTakendown: Bool = false,
+            _ template: @escaping @Sendable (String) -> (subject: String, text: String)
+        ) {
+            xrpc.procedure(nsid) { (request, context) async throws -> Response in
+                let caller = try await services.requireAccess(
+                    request, allowTakendown: allowTakendown, allowDeactivated: true, level: level)
+                return try await services.rateLimiter.limited(
+                    [.emailHour, .emailDay], key: caller.did, route: nsid, request: request, context: context
+                ) {
+                    if purpose == .plcOperation, !caller.did.hasPrefix("did:plc:") {
+                        throw XRPCError.invalidRequest("only did:plc identities have PLC operations")
+                    }
+                    try await sender.send(purpose, did: caller.did, to: try Self.email(of: caller.account), template)
+                    return Response(status: .ok)
+                }
             }
         }
+
+        // Access token (app passwords too), not taken down.
+        codeRequest("com.atproto.server.requestEmailConfirmation", .confirmEmail, level: .standard, MailTemplates.confirmEmail)
 
         xrpc.procedure("com.atproto.server.confirmEmail") { (request, context) async throws -> Void in
             let caller = try await services.requireAccess(request, allowDeactivated: true)
@@ -113,18 +124,8 @@ enum EmailRoutes {
             services.logger.info("password reset", metadata: ["event": "password_reset", "did": "\(did)"])
         }
 
-        // Auth: full session (deactivated too).
-        xrpc.procedure("com.atproto.server.requestAccountDelete") { (request, context) async throws -> Response in
-            let caller = try await services.requireAccess(request, allowDeactivated: true, level: .full)
-            return try await services.rateLimiter.limited(
-                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.server.requestAccountDelete",
-                request: request, context: context
-            ) {
-                let email = try Self.email(of: caller.account)
-                try await sender.send(.deleteAccount, did: caller.did, to: email) { MailTemplates.deleteAccount(token: $0) }
-                return Response(status: .ok)
-            }
-        }
+        // Full session, not taken down.
+        codeRequest("com.atproto.server.requestAccountDelete", .deleteAccount, level: .full, MailTemplates.deleteAccount)
 
         // No auth: the DID, the account password and the code.
         xrpc.procedure("com.atproto.server.deleteAccount") { (request, context) async throws -> Void in
@@ -149,22 +150,10 @@ enum EmailRoutes {
                     "blobs": "\(deleted.blobCIDs.count)"])
         }
 
-        // Auth: full session; taken-down accounts too (moving away is what they may still do).
-        xrpc.procedure("com.atproto.identity.requestPlcOperationSignature") { (request, context) async throws -> Response in
-            let caller = try await services.requireAccess(
-                request, allowTakendown: true, allowDeactivated: true, level: .full)
-            return try await services.rateLimiter.limited(
-                [.emailHour, .emailDay], key: caller.did, route: "com.atproto.identity.requestPlcOperationSignature",
-                request: request, context: context
-            ) {
-                guard caller.did.hasPrefix("did:plc:") else {
-                    throw XRPCError.invalidRequest("only did:plc identities have PLC operations")
-                }
-                let email = try Self.email(of: caller.account)
-                try await sender.send(.plcOperation, did: caller.did, to: email) { MailTemplates.plcOperation(token: $0) }
-                return Response(status: .ok)
-            }
-        }
+        // Full session; taken-down accounts too (moving away is what they may still do).
+        codeRequest(
+            "com.atproto.identity.requestPlcOperationSignature", .plcOperation, level: .full, allowTakendown: true,
+            MailTemplates.plcOperation)
 
         // The next operation of the DID, built from its last one with the fields given replaced, signed with this
         // server's rotation key; not submitted (the caller submits it, usually through the new server).

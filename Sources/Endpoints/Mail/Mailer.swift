@@ -104,11 +104,11 @@ public struct SendmailMailer: Mailer {
 
 /// The account emails' texts (the reference's templates, in plain text).
 enum MailTemplates {
-    static func confirmEmail(token: String) -> (subject: String, text: String) {
+    @Sendable static func confirmEmail(token: String) -> (subject: String, text: String) {
         ("Email Confirmation", "To confirm this email address for your account, enter this code:\n\n    \(token)\n\nIt is valid for 15 minutes. If you did not ask for it, you can ignore this email.")
     }
 
-    static func updateEmail(token: String) -> (subject: String, text: String) {
+    @Sendable static func updateEmail(token: String) -> (subject: String, text: String) {
         ("Email Update Requested", "To change the email address of your account, enter this code:\n\n    \(token)\n\nIt is valid for 15 minutes. If you did not ask for it, someone may know your password: change it.")
     }
 
@@ -116,11 +116,11 @@ enum MailTemplates {
         ("Password Reset Requested", "A password reset was requested for \(identifier). Enter this code to set a new password:\n\n    \(token)\n\nIt is valid for 15 minutes. If you did not ask for it, you can ignore this email.")
     }
 
-    static func deleteAccount(token: String) -> (subject: String, text: String) {
+    @Sendable static func deleteAccount(token: String) -> (subject: String, text: String) {
         ("Account Deletion Request", "To delete your account for good, enter this code with your password:\n\n    \(token)\n\nIt is valid for 15 minutes. If you did not ask for it, someone may know your password: change it.")
     }
 
-    static func plcOperation(token: String) -> (subject: String, text: String) {
+    @Sendable static func plcOperation(token: String) -> (subject: String, text: String) {
         ("PLC Update Operation Requested", "To sign a change of your account's identity (DID document), for example to move to another server, enter this code:\n\n    \(token)\n\nIt is valid for 15 minutes. If you did not ask for it, someone may know your password: change it.")
     }
 }
