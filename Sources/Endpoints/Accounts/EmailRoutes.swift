@@ -86,7 +86,7 @@ enum EmailRoutes {
                 try await Self.check(services, did: caller.did, purpose: .updateEmail, token: token)
             }
             do {
-                guard try await services.accounts.changeEmail(did: caller.did, email: input.email) else {
+                guard try await services.accounts.updateEmail(did: caller.did, email: input.email) else {
                     throw XRPCError.invalidRequest("Account not found", code: "AccountNotFound")
                 }
             } catch let error as StorageError where error.code == .conflict {
@@ -117,7 +117,7 @@ enum EmailRoutes {
             try Self.answer(outcome)
             guard let did = found else { throw Self.invalidToken }
             let hash = try await services.passwords.hash(input.password)
-            guard try await services.accounts.resetPassword(did: did, passwordScrypt: hash) else {
+            guard try await services.accounts.updatePassword(did: did, passwordScrypt: hash) != nil else {
                 throw Self.invalidToken
             }
             services.accountMetrics.record(.passwordUpdated)

@@ -147,8 +147,9 @@ extension AccountStore {
 
     // MARK: Credentials and identity
 
-    /// Sets the account's email (lower-cased) and clears its confirmation. False when there is no such account;
-    /// `conflict` when another account has the address.
+    /// Sets the account's email (lower-cased), clears its confirmation and drops every emailed code of the account
+    /// (as the reference's `updateEmail`). False when there is no such account; `conflict` when another account has
+    /// the address.
     public func updateEmail(did: String, email: String) async throws(StorageError) -> Bool {
         try await database.write(kind: "account_update_email") { db in
             let email = email.lowercased()
@@ -159,7 +160,9 @@ extension AccountStore {
             }
             try db.execute(
                 sql: "UPDATE account SET email = ?, email_confirmed_at = NULL WHERE did = ?", arguments: [email, did])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: "DELETE FROM email_token WHERE did = ?", arguments: [did])
+            return true
         }
     }
 
@@ -182,11 +185,15 @@ extension AccountStore {
     }
 
     /// Replaces the account's password hash and revokes its refresh tokens (app passwords stay, as the
-    /// reference). Returns how many sessions were revoked, nil when there is no such account.
+    /// reference), using up the account's `reset_password` code in the same transaction (a reset by email).
+    /// Returns how many sessions were revoked, nil when there is no such account.
     public func updatePassword(did: String, passwordScrypt: String) async throws(StorageError) -> Int? {
         try await database.write(kind: "account_update_password") { db -> Int? in
             try db.execute(sql: "UPDATE account SET password_scrypt = ? WHERE did = ?", arguments: [passwordScrypt, did])
             guard db.changesCount > 0 else { return nil }
+            try db.execute(
+                sql: "DELETE FROM email_token WHERE purpose = ? AND did = ?",
+                arguments: [EmailTokenPurpose.resetPassword.rawValue, did])
             try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did])
             return db.changesCount
         }

@@ -1,3 +1,4 @@
+import ATProto
 import Foundation
 import GRDB
 
@@ -91,35 +92,6 @@ extension AccountStore {
         }
     }
 
-    /// Sets a new address (lower-cased, unconfirmed) and drops every code of the account, as the reference's
-    /// `updateEmail`. `conflict` when another account has the address; false when there is no such account.
-    public func changeEmail(did: String, email: String) async throws(StorageError) -> Bool {
-        try await database.write(kind: "account_update_email") { db in
-            let email = email.lowercased()
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE email = ? AND did != ?", arguments: [email, did]) != nil {
-                throw StorageError(.conflict, "Email already taken: \(email)")
-            }
-            try db.execute(sql: "UPDATE account SET email = ?, email_confirmed_at = NULL WHERE did = ?", arguments: [email, did])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "DELETE FROM email_token WHERE did = ?", arguments: [did])
-            return true
-        }
-    }
-
-    /// Replaces the password hash, revokes every refresh token and uses up the `reset_password` code, in one
-    /// transaction. False when there is no such account.
-    public func resetPassword(did: String, passwordScrypt: String) async throws(StorageError) -> Bool {
-        try await database.write(kind: "account_reset_password") { db in
-            try db.execute(sql: "UPDATE account SET password_scrypt = ? WHERE did = ?", arguments: [passwordScrypt, did])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did])
-            try db.execute(
-                sql: "DELETE FROM email_token WHERE purpose = ? AND did = ?",
-                arguments: [EmailTokenPurpose.resetPassword.rawValue, did])
-            return true
-        }
-    }
-
     static func check(requested: String?, now: Date) -> EmailTokenCheck {
         guard let requested else { return .invalid }
         guard let at = emailTokenDate(requested), now.timeIntervalSince(at) <= emailTokenLifetime else { return .expired }
@@ -127,15 +99,7 @@ extension AccountStore {
     }
 
     /// Times of codes: ISO 8601 UTC with milliseconds, as the other account times.
-    static func emailTokenTime(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    static func emailTokenTime(_ date: Date) -> String { Datetime.format(date) }
 
-    static func emailTokenDate(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
+    static func emailTokenDate(_ text: String) -> Date? { try? Datetime.parse(text) }
 }
