@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import Storage
@@ -40,7 +43,12 @@ public struct SendmailMailer: Mailer {
         self.timeout = timeout
     }
 
+    /// A program that exits without reading its input must not kill the server: writing to its pipe then fails
+    /// with EPIPE instead of raising SIGPIPE (whose default action ends the process).
+    private static let pipeSignalIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     public func send(_ message: MailMessage) async throws {
+        _ = Self.pipeSignalIgnored
         let data = Data(Self.render(message, from: from, date: Date()).utf8)
         let path = self.path
         let timeout = self.timeout

@@ -289,6 +289,14 @@ final class RecordingMailer: Mailer {
         await #expect(throws: MailerError.self) {
             try await SendmailMailer(path: failing.path, from: "pds@example.com").send(MailMessage(to: "a@b.c", subject: "s", text: "t"))
         }
+        // A program that exits without reading a message larger than a pipe holds: an error, not SIGPIPE.
+        let deaf = dir.appendingPathComponent("deaf")
+        try Data("#!/bin/sh\nexit 1\n".utf8).write(to: deaf)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: deaf.path)
+        await #expect(throws: MailerError.self) {
+            try await SendmailMailer(path: deaf.path, from: "pds@example.com")
+                .send(MailMessage(to: "a@b.c", subject: "s", text: String(repeating: "x", count: 1_000_000)))
+        }
         await #expect(throws: MailerError.self) {
             try await SendmailMailer(path: dir.appendingPathComponent("missing").path, from: "pds@example.com")
                 .send(MailMessage(to: "a@b.c", subject: "s", text: "t"))
