@@ -29,7 +29,7 @@ struct SyncRepoRoutes: Sendable {
     ///
     /// The CAR is first written, page by page from one database snapshot, to an anonymous file beside the database
     /// (``SpoolFile``), then sent from that file with its `Content-Length`. The snapshot is thus held only while
-    /// the file is written, at disk speed (about 0.5 s for 100,000 records), not while a slow client downloads:
+    /// the file is written, at disk speed (about 0.3 s for 100,000 records), not while a slow client downloads:
     /// with one database for every account, a reader held for minutes would keep the WAL from starting over for
     /// everyone. Memory stays flat (one page and one 256 KiB chunk); a failure while writing the file is a clean
     /// XRPC error instead of a broken-off download.
