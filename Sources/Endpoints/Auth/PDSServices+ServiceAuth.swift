@@ -1,3 +1,4 @@
+import ATProto
 import Foundation
 import Hummingbird
 
@@ -56,6 +57,26 @@ extension PDSServices {
             did: claims.iss, method: .service, allowTakendown: false, allowDeactivated: allowDeactivated)
         authMetrics.record(.service, .ok)
         return AuthenticatedAccount(did: claims.iss, scope: .appPass, appPasswordName: nil, account: account)
+    }
+
+    /// An inter-service JWT from `did` (signed with its repo key) for `aud` and `lxm`; `exp` defaults to a minute.
+    /// 403 `AccountNotFound` when the account has no key here.
+    func mintServiceToken(
+        did: String, aud: String, lxm: String?, exp: Int64? = nil, now: Date = Date()
+    ) async throws(XRPCError) -> (token: String, claims: ServiceJWT.Claims) {
+        let found: K256PrivateKey?
+        do {
+            found = try await accounts.signingKey(did: did)
+        } catch {
+            throw internalError(error)
+        }
+        guard let key = found else { throw XRPCError.forbidden("Account not found", code: "AccountNotFound") }
+        do {
+            return try ServiceJWT.mint(iss: did, aud: aud, lxm: lxm, exp: exp, key: key, now: now)
+        } catch {
+            logger.error("service token signing failed", metadata: ["did": "\(did)", "error": "\(error)"])
+            throw XRPCError.internalServerError()
+        }
     }
 
     /// The `result` label of a refused service token: `expired`, `invalid` (malformed, forged, wrong audience,

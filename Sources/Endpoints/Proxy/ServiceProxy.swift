@@ -166,7 +166,7 @@ public struct ServiceProxy: Sendable {
             audience = try await feedGeneratorDID(request, caller: caller, appView: target)
             tokenMethod = "app.bsky.feed.getFeedSkeleton"
         }
-        let token = try await serviceToken(caller: caller, audience: audience, nsid: tokenMethod)
+        let token = try await services.mintServiceToken(did: caller.did, aud: audience, lxm: tokenMethod).token
         var outbound = HTTPClientRequest(url: target.url + (request.uri.path) + (request.uri.query.map { "?" + $0 } ?? ""))
         outbound.method = request.method == .post ? .POST : (request.method == .head ? .HEAD : .GET)
         outbound.headers.add(name: "accept-encoding", value: request.headers[.acceptEncoding] ?? "identity")
@@ -187,42 +187,8 @@ public struct ServiceProxy: Sendable {
             outbound.body = .bytes(body)
         }
 
-        let start = ContinuousClock.now
-        let upstream: HTTPClientResponse
-        do {
-            upstream = try await httpClient.execute(outbound, deadline: .now() + .nanoseconds(settings.timeout.nanoseconds))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            metrics.record(service: target.label, result: .timeout, duration: ContinuousClock.now - start)
-            services.logger.warning(
-                "proxied call timed out",
-                metadata: ["event": "proxy_failed", "nsid": "\(nsid)", "service": "\(target.audience)", "error": "\(error)"])
-            throw XRPCError.upstreamTimeout()
-        } catch {
-            metrics.record(service: target.label, result: .unreachable, duration: ContinuousClock.now - start)
-            services.logger.warning(
-                "proxied call failed",
-                metadata: ["event": "proxy_failed", "nsid": "\(nsid)", "service": "\(target.audience)", "error": "\(error)"])
-            throw XRPCError.upstreamFailure("Upstream service unreachable")
-        }
-        let elapsed = ContinuousClock.now - start
+        let (upstream, elapsed) = try await exchange(outbound, target: target, nsid: nsid)
         let status = Int(upstream.status.code)
-
-        if status >= 400 {
-            // Pass on the service's XRPC error (its name and message), 500 as 502 UpstreamFailure.
-            metrics.record(service: target.label, result: status >= 500 ? .upstreamError : .clientError, duration: elapsed)
-            let parsed = await Self.errorBody(upstream)
-            var headers = HTTPFields()
-            for name in ["atproto-repo-rev", "atproto-content-labelers", "retry-after"] {
-                if let value = upstream.headers.first(name: name) { headers[HTTPField.Name(name)!] = value }
-            }
-            if status == 500 {
-                throw XRPCError(.upstreamFailure, message: parsed.message ?? "Upstream Failure", status: .badGateway, headers: headers)
-            }
-            throw XRPCError(
-                XRPCError.Code(rawValue: parsed.error ?? Self.defaultErrorName(status)),
-                message: parsed.message ?? HTTPResponse.Status(code: status).reasonPhrase,
-                status: HTTPResponse.Status(code: status), logLevel: .debug, headers: headers)
-        }
         if let length = upstream.headers.first(name: "content-length").flatMap(Int.init), length > settings.maxResponseBytes {
             metrics.record(service: target.label, result: .upstreamError, duration: elapsed)
             throw XRPCError.upstreamFailure("Upstream response too large")
@@ -323,26 +289,10 @@ public struct ServiceProxy: Sendable {
         let lookupMethod = "app.bsky.feed.getFeedGenerator"
         var lookup = HTTPClientRequest(url: appView.url + "/xrpc/\(lookupMethod)?" + (query.percentEncodedQuery ?? ""))
         lookup.headers.add(name: "accept-encoding", value: "identity")
-        let token = try await serviceToken(caller: caller, audience: appView.did, nsid: lookupMethod)
+        let token = try await services.mintServiceToken(did: caller.did, aud: appView.did, lxm: lookupMethod).token
         lookup.headers.add(name: "authorization", value: "Bearer \(token)")
-        let start = ContinuousClock.now
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(lookup, deadline: .now() + .nanoseconds(settings.timeout.nanoseconds))
-        } catch {
-            metrics.record(service: appView.label, result: .unreachable, duration: ContinuousClock.now - start)
-            throw XRPCError.upstreamFailure("Upstream service unreachable")
-        }
-        let status = Int(response.status.code)
-        guard status < 400 else {
-            metrics.record(service: appView.label, result: status >= 500 ? .upstreamError : .clientError, duration: ContinuousClock.now - start)
-            let parsed = await Self.errorBody(response)
-            if status >= 500 { throw XRPCError(.upstreamFailure, message: parsed.message ?? "Upstream Failure", status: .badGateway) }
-            throw XRPCError(
-                XRPCError.Code(rawValue: parsed.error ?? Self.defaultErrorName(status)),
-                message: parsed.message ?? HTTPResponse.Status(code: status).reasonPhrase, status: HTTPResponse.Status(code: status))
-        }
-        metrics.record(service: appView.label, result: .ok, duration: ContinuousClock.now - start)
+        let (response, elapsed) = try await exchange(lookup, target: appView, nsid: lookupMethod)
+        metrics.record(service: appView.label, result: .ok, duration: elapsed)
         guard let body = try? await response.body.collect(upTo: 1_048_576),
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let view = object["view"] as? [String: Any], let did = view["did"] as? String, AtprotoDID.isValid(did)
@@ -352,20 +302,46 @@ public struct ServiceProxy: Sendable {
         return did
     }
 
-    private func serviceToken(caller: AuthenticatedAccount, audience: String, nsid: String) async throws(XRPCError) -> String {
-        let key: K256PrivateKey?
+    /// Sends `outbound` to `target` and returns the answer (1xx-3xx) with the time to its head. Everything else is
+    /// counted and thrown as the reference answers it: unreachable 502 `UpstreamFailure`, no answer in time 504
+    /// `UpstreamTimeout` (both logged as `proxy_failed`), a 500 502 `UpstreamFailure` with the service's message,
+    /// any other 4xx or 5xx the service's own error name, message and status.
+    private func exchange(
+        _ outbound: HTTPClientRequest, target: Target, nsid: String
+    ) async throws(XRPCError) -> (HTTPClientResponse, Duration) {
+        let start = ContinuousClock.now
+        let upstream: HTTPClientResponse
         do {
-            key = try await services.accounts.signingKey(did: caller.did)
+            upstream = try await httpClient.execute(outbound, deadline: .now() + .nanoseconds(settings.timeout.nanoseconds))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            metrics.record(service: target.label, result: .timeout, duration: ContinuousClock.now - start)
+            services.logger.warning(
+                "proxied call timed out",
+                metadata: ["event": "proxy_failed", "nsid": "\(nsid)", "service": "\(target.audience)", "error": "\(error)"])
+            throw XRPCError.upstreamTimeout()
         } catch {
-            throw services.internalError(error)
+            metrics.record(service: target.label, result: .unreachable, duration: ContinuousClock.now - start)
+            services.logger.warning(
+                "proxied call failed",
+                metadata: ["event": "proxy_failed", "nsid": "\(nsid)", "service": "\(target.audience)", "error": "\(error)"])
+            throw XRPCError.upstreamFailure("Upstream service unreachable")
         }
-        guard let key else { throw XRPCError.forbidden("Account not found", code: "AccountNotFound") }
-        do {
-            return try ServiceJWT.mint(iss: caller.did, aud: audience, lxm: nsid, key: key).token
-        } catch {
-            services.logger.error("proxy: signing failed", metadata: ["did": "\(caller.did)", "error": "\(error)"])
-            throw XRPCError.internalServerError()
+        let elapsed = ContinuousClock.now - start
+        let status = Int(upstream.status.code)
+        guard status >= 400 else { return (upstream, elapsed) }
+        metrics.record(service: target.label, result: status >= 500 ? .upstreamError : .clientError, duration: elapsed)
+        let parsed = await Self.errorBody(upstream)
+        var headers = HTTPFields()
+        for name in ["atproto-repo-rev", "atproto-content-labelers", "retry-after"] {
+            if let value = upstream.headers.first(name: name) { headers[HTTPField.Name(name)!] = value }
         }
+        if status == 500 {
+            throw XRPCError(.upstreamFailure, message: parsed.message ?? "Upstream Failure", status: .badGateway, headers: headers)
+        }
+        throw XRPCError(
+            XRPCError.Code(rawValue: parsed.error ?? Self.defaultErrorName(status)),
+            message: parsed.message ?? HTTPResponse.Status(code: status).reasonPhrase,
+            status: HTTPResponse.Status(code: status), logLevel: .debug, headers: headers)
     }
 
     static func defaultErrorName(_ status: Int) -> String {

@@ -99,20 +99,8 @@ enum ServiceAuthRoutes {
             throw XRPCError.invalidRequest(
                 "cannot request a service auth token for the following protected method: \(lxm ?? "")")
         }
-        let found: K256PrivateKey?
-        do {
-            found = try await services.accounts.signingKey(did: caller.did)
-        } catch {
-            throw services.internalError(error)
-        }
-        guard let key = found else { throw XRPCError.forbidden("Account not found", code: "AccountNotFound") }
-        let minted: (token: String, claims: ServiceJWT.Claims)
-        do {
-            minted = try ServiceJWT.mint(iss: caller.did, aud: aud, lxm: lxm, exp: exp.map { Int64($0) }, key: key, now: now)
-        } catch {
-            services.logger.error("getServiceAuth: signing failed", metadata: ["did": "\(caller.did)", "error": "\(error)"])
-            throw XRPCError.internalServerError()
-        }
+        let minted = try await services.mintServiceToken(
+            did: caller.did, aud: aud, lxm: lxm, exp: exp.map { Int64($0) }, now: now)
         services.logger.info(
             "service auth token issued",
             metadata: [
